@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+
+DEMO_LOGIN = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - only ever created while the demo API is in use
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the demo login, a member of HR admins. Demo mode only."
+
+    def handle(self, *args, **options):
+        if not settings.PE365_USE_DEMO:
+            raise CommandError(
+                "The demo login is only for the built-in demo API. With PE365_API_URL set, "
+                "create real accounts: python manage.py createsuperuser"
+            )
+        user, _ = get_user_model().objects.get_or_create(username=DEMO_LOGIN)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name="HR admins"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo login ready: open http://127.0.0.1:8000/ and log in as "
+                f"{DEMO_LOGIN!r} with password {DEMO_PASSWORD!r}."
+            )
+        )

@@ -1,0 +1,1 @@
+// Small progressive enhancements. The dashboard works without JavaScript.
