@@ -1,0 +1,72 @@
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import responses
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+FIXTURES = Path(__file__).parent / "fixtures"
+API = "https://pe365.test"
+PLANS_URL = f"{API}/api/v2/conversation_plans/"
+PLAN_ID = "580:58f96337-f9c3-4ea0-88ed-7ad612670078"
+PLAN_URL = f"{PLANS_URL}580%3A58f96337-f9c3-4ea0-88ed-7ad612670078/"
+AUTH_HEADER = "Basic " + base64.b64encode(b"dashboard-bot:test-api-key-0123456789").decode()
+
+
+def load_fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def plan_item(n: int, **overrides) -> dict:
+    """A list item shaped like the vendor article's example."""
+    item = {
+        "name": f"Plan {n:03d}",
+        "api_id": f"580:00000000-0000-4000-8000-{n:012d}",
+        "template_name": "Engagement Survey",
+        "template_api_id": "580:55a31458-d71a-4962-841a-048439073239",
+        "status": "active" if n % 2 else "draft",
+        "frequency": "Every 4 weeks" if n % 3 else None,
+    }
+    item.update(overrides)
+    return item
+
+
+def plan_page(count: int, start: int, size: int) -> dict:
+    """A DRF page of `size` generated plans starting at `start` (next/previous left out)."""
+    stop = min(start + size, count)
+    return {
+        "count": count,
+        "next": None,
+        "previous": None,
+        "results": [plan_item(n) for n in range(start, stop)],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def upstream():
+    """The fake API: every registered call must happen, and nothing unregistered may."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def hr_admin(django_user_model):
+    user = django_user_model.objects.create_user(username="hannah", password="not-used-123")
+    user.groups.add(Group.objects.get(name="HR admins"))
+    return user
+
+
+@pytest.fixture
+def admin_client(client, hr_admin):
+    """A browser session logged in as an HR admin."""
+    client.force_login(hr_admin)
+    return client
