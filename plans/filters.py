@@ -28,6 +28,9 @@ no_control_characters = RegexValidator(
 class PagingForm(forms.Form):
     """Base form of the FilterSet: the paging parameters every list URL may carry."""
 
+    # Filters first, then the page size, as the form shows them.
+    field_order = ["name", "template_name", "per_page", "page"]
+
     page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
     per_page = forms.TypedChoiceField(
         label="Rows per page",
