@@ -22,7 +22,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 E2E_USER = "e2e-admin"
-E2E_PASSWORD = "e2e-password-123"  # noqa: S105 - a throw-away test account
+E2E_PASSWORD = "e2e-password-123"
 
 
 def free_port() -> int:
@@ -46,22 +46,22 @@ def wait_until_up(url: str, *, process: subprocess.Popen, timeout: float = 30) -
 
 @contextmanager
 def running(args: list[str], *, env: dict[str, str], ready_url: str) -> Iterator[None]:
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(ready_url, process=process)
-        yield
-    except Exception:
-        log.seek(0)
-        sys.stderr.write(log.read().decode(errors="replace")[-4000:])
-        raise
-    finally:
-        process.terminate()
+    """Run `args` until the block ends; on failure, show the tail of its output."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            wait_until_up(ready_url, process=process)
+            yield
+        except Exception:
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace")[-4000:])
+            raise
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,11 @@ def dashboard(env: dict[str, str], *, server: str = "runserver") -> Iterator[str
         subprocess.run(
             [*manage, "createsuperuser", "--noinput", "--email", "e2e@example.com"],
             cwd=ROOT,
-            env={**env, "DJANGO_SUPERUSER_USERNAME": E2E_USER, "DJANGO_SUPERUSER_PASSWORD": E2E_PASSWORD},
+            env={
+                **env,
+                "DJANGO_SUPERUSER_USERNAME": E2E_USER,
+                "DJANGO_SUPERUSER_PASSWORD": E2E_PASSWORD,
+            },
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -129,7 +133,9 @@ def dashboard(env: dict[str, str], *, server: str = "runserver") -> Iterator[str
             yield url
 
 
-def log_in(base_url: str, username: str = E2E_USER, password: str = E2E_PASSWORD) -> requests.Session:
+def log_in(
+    base_url: str, username: str = E2E_USER, password: str = E2E_PASSWORD
+) -> requests.Session:
     session = requests.Session()
     session.get(f"{base_url}/accounts/login/", timeout=10)
     response = session.post(

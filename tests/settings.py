@@ -26,7 +26,7 @@ else:
     os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
-from dashboard.settings import *  # noqa: E402, F403
+from dashboard.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The manifest storage needs collectstatic; tests render templates without it.

@@ -78,6 +78,8 @@ def test_unknown_and_hostile_ids_are_404(site, api):
     session = log_in(site)
     api.reset_stats()
     assert session.get(f"{site}/plans/580:no-such-plan/", timeout=10).status_code == 404
-    assert session.get(f"{site}/plans/{quote('../../users', safe='')}/", timeout=10).status_code == 404
+    assert (
+        session.get(f"{site}/plans/{quote('../../users', safe='')}/", timeout=10).status_code == 404
+    )
     # Only the well-formed id went upstream (the demo counts decoded paths).
     assert api.stats()["by_path"] == {"/api/v2/conversation_plans/580:no-such-plan/": 1}

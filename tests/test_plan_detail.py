@@ -11,7 +11,8 @@ def detail(**overrides) -> dict:
 
 def many_users(n: int) -> list[dict]:
     return [
-        {"api_id": f"582:{i}", "name": f"User {i:04d}", "email": f"user{i}@example.com"} for i in range(n)
+        {"api_id": f"582:{i}", "name": f"User {i:04d}", "email": f"user{i}@example.com"}
+        for i in range(n)
     ]
 
 
@@ -45,7 +46,9 @@ def test_it_handles_missing_plan(admin_client, upstream):
     assert "There is no plan with that id." in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/plans/a..b/", "/plans/%2E%2E/", "/plans/a%20b/", f"/plans/{'x' * 5000}/"])
+@pytest.mark.parametrize(
+    "path", ["/plans/a..b/", "/plans/%2E%2E/", "/plans/a%20b/", f"/plans/{'x' * 5000}/"]
+)
 def test_impossible_ids_are_404_without_an_upstream_call(admin_client, upstream, path):
     response = admin_client.get(path)
     assert response.status_code == 404

@@ -87,7 +87,9 @@ def test_it_shows_an_empty_state(admin_client, upstream):
     assert "No plans" in html
 
 
-@pytest.mark.parametrize("query", ["per_page=7", "per_page=100000", "per_page=abc", "page=abc", "page=0", "page=-3"])
+@pytest.mark.parametrize(
+    "query", ["per_page=7", "per_page=100000", "per_page=abc", "page=abc", "page=0", "page=-3"]
+)
 def test_it_rejects_bad_paging_before_calling_upstream(admin_client, upstream, query):
     response = admin_client.get(f"/plans/?{query}")
     assert response.status_code == 400
@@ -109,7 +111,9 @@ def test_an_overlong_filter_is_a_form_error(admin_client, upstream):
 
 
 def test_it_escapes_hostile_plan_names(admin_client, upstream):
-    hostile = plan_item(1, name="<script>alert(1)</script>", template_name='"><img src=x onerror=alert(1)>')
+    hostile = plan_item(
+        1, name="<script>alert(1)</script>", template_name='"><img src=x onerror=alert(1)>'
+    )
     expect_page(upstream, body={"count": 1, "results": [hostile]})
     html = admin_client.get("/plans/").content.decode()
     assert "<script>alert(1)</script>" not in html

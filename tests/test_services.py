@@ -119,7 +119,10 @@ def test_it_gets_one_plan_with_its_id_percent_encoded_as_one_segment(upstream):
     upstream.get(
         PLAN_URL,
         json=load_fixture("plan_detail.json"),
-        match=[matchers.query_param_matcher({}), matchers.header_matcher({"Authorization": AUTH_HEADER})],
+        match=[
+            matchers.query_param_matcher({}),
+            matchers.header_matcher({"Authorization": AUTH_HEADER}),
+        ],
     )
 
     plan = services.plan_get(client=make_client(), api_id=PLAN_ID)
@@ -134,13 +137,28 @@ def test_it_gets_one_plan_with_its_id_percent_encoded_as_one_segment(upstream):
         ),
     )
     assert plan.assigned_departments == (
-        services.Department(api_id="442:8a1fc17e-d1f5-4d6b-924e-dea3912814e3", name="Senior Developers"),
+        services.Department(
+            api_id="442:8a1fc17e-d1f5-4d6b-924e-dea3912814e3", name="Senior Developers"
+        ),
     )
 
 
 @pytest.mark.parametrize(
     "api_id",
-    ["", "..", ".", "a/b", "../../users", "a?b=1", "a#b", "a b", "a\\b", "a%2Fb", "a\x00b", "x" * 201],
+    [
+        "",
+        "..",
+        ".",
+        "a/b",
+        "../../users",
+        "a?b=1",
+        "a#b",
+        "a b",
+        "a\\b",
+        "a%2Fb",
+        "a\x00b",
+        "x" * 201,
+    ],
 )
 def test_it_refuses_ids_that_could_reach_another_path(upstream, api_id):
     with pytest.raises(NotFound):
@@ -165,7 +183,9 @@ def test_it_sends_connect_and_read_timeouts(upstream):
 
 def test_it_tolerates_missing_optional_keys_and_extra_keys(upstream):
     item = {"api_id": "1:x", "name": "Bare", "surprise": {"nested": True}}
-    expect_list(upstream, {"limit": "25", "offset": "0"}, {"count": 1, "results": [item], "extra": 1})
+    expect_list(
+        upstream, {"limit": "25", "offset": "0"}, {"count": 1, "results": [item], "extra": 1}
+    )
 
     page = services.plan_list(client=make_client(), limit=25, offset=0)
 
@@ -365,7 +385,8 @@ def test_concurrent_misses_make_one_upstream_call(upstream):
     upstream.add_callback(responses.GET, PLANS_URL, callback=slow_answer)
     threads = [
         threading.Thread(
-            target=services.plan_list, kwargs={"client": make_client(cache_ttl=30), "limit": 5, "offset": 0}
+            target=services.plan_list,
+            kwargs={"client": make_client(cache_ttl=30), "limit": 5, "offset": 0},
         )
         for _ in range(8)
     ]
