@@ -31,7 +31,7 @@ run: export DJANGO_DEBUG ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	@if [ -z "$(PE365_API_URL)" ]; then \
-		$(BIN)/python manage.py demo_user; \
+		$(BIN)/python manage.py demo_user --url http://$(HOST):$(PORT)/; \
 	else \
 		echo "Using $(PE365_API_URL). Create a login with: $(BIN)/python manage.py createsuperuser"; \
 	fi

@@ -10,6 +10,11 @@ DEMO_PASSWORD = "demo"  # noqa: S105 - only ever created while the demo API is i
 class Command(BaseCommand):
     help = "Create (or reset) the demo login, a member of HR admins. Demo mode only."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="where the dashboard runs"
+        )
+
     def handle(self, *args, **options):
         if not settings.PE365_USE_DEMO:
             raise CommandError(
@@ -22,7 +27,7 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name="HR admins"))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo login ready: open http://127.0.0.1:8000/ and log in as "
+                f"Demo login ready: open {options['url']} and log in as "
                 f"{DEMO_LOGIN!r} with password {DEMO_PASSWORD!r}."
             )
         )
