@@ -184,6 +184,10 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a TLS proxy that sets this header itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Health checks answer plain HTTP too: load balancers usually probe the instance
+# directly, and a redirect would read as "unhealthy". They carry no data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -226,6 +230,22 @@ elif not (DEBUG or PE365_DEMO):
 
 # True when the dashboard talks to the built-in demo API instead of a real account.
 PE365_USE_DEMO = not PE365_API_URL
+
+# Development only: the built-in demo API misbehaves on every call, e.g. 503, 401,
+# slow:15 or malformed (kinds listed in plans/demo_api/server.py), to see each error page.
+PE365_DEMO_FAULT = env_str("PE365_DEMO_FAULT")
+if PE365_DEMO_FAULT:
+    from plans.demo_api.server import FAULT_KINDS, parse_fault
+
+    if not PE365_USE_DEMO:
+        raise ImproperlyConfigured(
+            "PE365_DEMO_FAULT only applies to the built-in demo API; unset it (or PE365_API_URL)."
+        )
+    if parse_fault(PE365_DEMO_FAULT) is None:
+        raise ImproperlyConfigured(
+            f"PE365_DEMO_FAULT must be one of {', '.join(sorted(FAULT_KINDS))} "
+            f"(optionally :<argument>, e.g. slow:15), not {PE365_DEMO_FAULT!r}."
+        )
 
 # --- Logging -------------------------------------------------------------------------
 
