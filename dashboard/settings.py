@@ -179,6 +179,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
 
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a TLS proxy that sets this header itself and strips it from clients.
