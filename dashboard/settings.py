@@ -179,13 +179,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
 
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a TLS proxy that sets this header itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Health checks answer plain HTTP too: load balancers usually probe the instance
+# directly, and a redirect would read as "unhealthy". They carry no data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    if not SECURE_SSL_REDIRECT:
+        # Switched off on purpose: the TLS proxy in front redirects plain HTTP itself.
+        SILENCED_SYSTEM_CHECKS = ["security.W008"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -226,6 +235,22 @@ elif not (DEBUG or PE365_DEMO):
 
 # True when the dashboard talks to the built-in demo API instead of a real account.
 PE365_USE_DEMO = not PE365_API_URL
+
+# Development only: the built-in demo API misbehaves on every call, e.g. 503, 401,
+# slow:15 or malformed (kinds listed in plans/demo_api/server.py), to see each error page.
+PE365_DEMO_FAULT = env_str("PE365_DEMO_FAULT")
+if PE365_DEMO_FAULT:
+    from plans.demo_api.server import FAULT_KINDS, parse_fault
+
+    if not PE365_USE_DEMO:
+        raise ImproperlyConfigured(
+            "PE365_DEMO_FAULT only applies to the built-in demo API; unset it (or PE365_API_URL)."
+        )
+    if parse_fault(PE365_DEMO_FAULT) is None:
+        raise ImproperlyConfigured(
+            f"PE365_DEMO_FAULT must be one of {', '.join(sorted(FAULT_KINDS))} "
+            f"(optionally :<argument>, e.g. slow:15), not {PE365_DEMO_FAULT!r}."
+        )
 
 # --- Logging -------------------------------------------------------------------------
 

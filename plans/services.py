@@ -29,6 +29,7 @@ from urllib.parse import quote, urlencode
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.views.decorators.debug import sensitive_variables
 
 from plans.exceptions import (
     CredentialsRejected,
@@ -132,13 +133,16 @@ def _demo_root() -> str:
         if _demo_server is None:
             from plans.demo_api import start_demo_server
 
-            _demo_server = start_demo_server(latency_ms=settings.PE365_DEMO_LATENCY_MS)
+            _demo_server = start_demo_server(
+                latency_ms=settings.PE365_DEMO_LATENCY_MS, fault=settings.PE365_DEMO_FAULT or None
+            )
         return _demo_server.url
 
 
 class Client:
     """Talks to one API account on behalf of one dashboard request."""
 
+    @sensitive_variables("api_key")
     def __init__(
         self,
         *,
@@ -163,6 +167,7 @@ class Client:
         return f"<Client {self.root} user={self._auth[0]!r}>"
 
     @classmethod
+    @sensitive_variables("api_key")
     def from_settings(cls, *, bypass_cache: bool = False) -> Client:
         if settings.PE365_USE_DEMO:
             from plans.demo_api import DEMO_API_KEY, DEMO_USERNAME
@@ -218,6 +223,9 @@ class Client:
             cache.set(cache_key, entry, self.cache_ttl)
             return entry
 
+    # Every frame from here down (requests, urllib3) holds the credentials or the
+    # Authorization header; Django's error reports show them all as "********".
+    @sensitive_variables()
     def _fetch(self, path: str, params: dict) -> Any:
         url = self.root + path
         started = time.monotonic()
@@ -491,3 +499,18 @@ def plan_get(*, client: Client, api_id: str) -> PlanDetail:
             _department(d, path) for d in _list(data, "assigned_departments", path, "departments")
         ),
     )
+
+
+# --- Readiness -------------------------------------------------------------------------------
+
+
+def upstream_check() -> None:
+    """Ask the API for one plan, as the dashboard would; raise UpstreamError if it fails.
+
+    A fresh client that neither reads nor fills the shared cache: a cached answer
+    would say the API was up when it may no longer be.
+    """
+    client = Client.from_settings()
+    client.cache_ttl = 0
+    data = _object(client.get_json(PLANS_PATH, {"limit": 1}), PLANS_PATH, "a plan list")
+    _count(data, PLANS_PATH)
