@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import PLAN_ID, PLAN_URL, load_fixture
+from tests.conftest import PLAN_ID, PLAN_URL, expect_extras, load_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +18,7 @@ def many_users(n: int) -> list[dict]:
 
 def test_it_works(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
 
     response = admin_client.get(f"/plans/{PLAN_ID}/")
 
@@ -30,11 +31,13 @@ def test_it_works(admin_client, upstream):
     assert "Senior Developers" in html
     assert "1 user<" in html and "1 department<" in html
     assert 'href="/plans/"' in html
-    assert len(upstream.calls) == 1
+    # The plan, its template, the draft count and the one page of final conversations.
+    assert len(upstream.calls) == 4
 
 
 def test_the_percent_encoded_id_works_too(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
     response = admin_client.get("/plans/580%3A58f96337-f9c3-4ea0-88ed-7ad612670078/")
     assert response.status_code == 200
 
@@ -57,6 +60,7 @@ def test_impossible_ids_are_404_without_an_upstream_call(admin_client, upstream,
 
 def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
+    expect_extras(upstream)
 
     html = admin_client.get(f"/plans/{PLAN_ID}/?users_page=2").content.decode()
 
@@ -68,6 +72,7 @@ def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
 
 def test_an_empty_plan_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=[], assigned_departments=[]))
+    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert "No users are assigned to this plan." in html
     assert "No departments are assigned to this plan." in html
@@ -86,6 +91,7 @@ def test_a_malformed_users_page_is_a_400(admin_client, upstream):
 def test_it_escapes_hostile_names_and_emails(admin_client, upstream):
     users = [{"api_id": "1", "name": "<b>Bold</b>", "email": '"><script>x()</script>@evil'}]
     upstream.get(PLAN_URL, json=detail(name="<script>alert(1)</script>", assigned_users=users))
+    expect_extras(upstream, plan_name="<script>alert(1)</script>")
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert "<script>" not in html
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html
