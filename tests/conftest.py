@@ -64,11 +64,19 @@ def conversation(n: int, *, completed: str | None = None) -> dict:
 
 
 def expect_conversations(
-    upstream, *, status: str, limit: int, offset: int = 0, count: int, results=(), **options
+    upstream,
+    *,
+    status: str,
+    limit: int,
+    offset: int = 0,
+    count: int,
+    results=(),
+    plan_name: str = "Engagement survey",
+    http_status: int = 200,
 ):
     """One page of the plan's conversations with `status`, asked with exactly these params."""
     query = {
-        "plan_name": options.pop("plan_name", "Engagement survey"),
+        "plan_name": plan_name,
         "status": status,
         "limit": str(limit),
         "offset": str(offset),
@@ -77,7 +85,7 @@ def expect_conversations(
         CONVERSATIONS_URL,
         json={"count": count, "next": None, "previous": None, "results": list(results)},
         match=[matchers.query_param_matcher(query)],
-        **options,
+        status=http_status,
     )
 
 
