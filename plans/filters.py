@@ -7,18 +7,34 @@ its validation and its rendering. Instead of `.qs`, `upstream_params()` hands th
 cleaned values to the service, which passes them to the API as-is. Paging fields
 sit on the same form, so one `is_valid()` vets every query parameter before
 anything reaches the paginator or the API.
+
+The API filters by name and template only. Status and frequency are filtered here,
+over the whole upstream-filtered result set (`filter_plans()`), and so is `sort`:
+when any of them is in the URL the list reads every matching plan instead of one page.
 """
+
+from collections.abc import Iterable
 
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 
 from plans.models import Plan
+from plans.services import PlanSummary
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
 MAX_FILTER_LENGTH = 200
 MAX_PAGE = 100_000
+
+# Filters the API applies itself; every other filter needs the whole result set.
+UPSTREAM_FILTERS = ("name", "template_name")
+STATUS_CHOICES = [("active", "Active"), ("draft", "Draft")]
+# The frequency value that selects plans without one (the API sends null).
+ONE_OFF = "one-off"
+# Sortable columns of plans.tables.PlanTable; "-name" sorts descending.
+SORT_COLUMNS = ("name", "template", "status", "frequency")
+SORT_CHOICES = [(c, c) for c in SORT_COLUMNS] + [(f"-{c}", f"-{c}") for c in SORT_COLUMNS]
 
 no_control_characters = RegexValidator(
     r"[\x00-\x1f\x7f]", inverse_match=True, message="Remove control characters."
@@ -29,7 +45,7 @@ class PagingForm(forms.Form):
     """Base form of the FilterSet: the paging parameters every list URL may carry."""
 
     # Filters first, then the page size, as the form shows them.
-    field_order = ["name", "template_name", "per_page", "page"]
+    field_order = ["name", "template_name", "status", "frequency", "per_page", "page", "sort"]
 
     page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
     per_page = forms.TypedChoiceField(
@@ -39,6 +55,9 @@ class PagingForm(forms.Form):
         required=False,
         empty_value=DEFAULT_PER_PAGE,
     )
+
+    # Set by the table's column header links (django-tables2, order_by_field = "sort").
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def clean_page(self):
         return self.cleaned_data["page"] or 1
@@ -56,9 +75,22 @@ class PlanFilter(django_filters.FilterSet):
         validators=[no_control_characters],
     )
 
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATUS_CHOICES, empty_label="Any status"
+    )
+    # Frequencies are whatever the plans say ("Every 4 weeks", ...), so any value is
+    # accepted: one no plan has simply matches nothing. The select offers the values
+    # the list has seen (offer_frequencies()).
+    frequency = django_filters.CharFilter(
+        label="Frequency",
+        max_length=MAX_FILTER_LENGTH,
+        validators=[no_control_characters],
+        widget=forms.Select,
+    )
+
     class Meta:
         model = Plan  # never queried; see plans.models.Plan
-        fields = ["name", "template_name"]
+        fields = ["name", "template_name", "status", "frequency"]
         form = PagingForm
 
     @property
@@ -68,7 +100,51 @@ class PlanFilter(django_filters.FilterSet):
     def upstream_params(self) -> dict[str, str]:
         """The filters to send upstream. Call is_valid() first."""
         data = self.form.cleaned_data
-        return {name: (data.get(name) or "").strip() for name in self.filters}
+        return {name: (data.get(name) or "").strip() for name in UPSTREAM_FILTERS}
+
+    @property
+    def needs_all_plans(self) -> bool:
+        """Whether the list must read every matching plan (local filters or sorting)."""
+        data = self.form.cleaned_data
+        return bool(data.get("status") or data.get("frequency") or data.get("sort"))
+
+    @property
+    def sort(self) -> str:
+        return self.form.cleaned_data.get("sort") or ""
+
+    def filter_plans(self, plans: Iterable[PlanSummary]) -> list[PlanSummary]:
+        """The plans that pass the status and frequency filters, in their original order."""
+        status = self.form.cleaned_data.get("status") or ""
+        frequency = self.form.cleaned_data.get("frequency") or ""
+        return [
+            plan
+            for plan in plans
+            if (not status or plan.status == status) and _has_frequency(plan, frequency)
+        ]
+
+    def offer_frequencies(self, plans: Iterable[PlanSummary]) -> None:
+        """Fill the frequency select with the recurring values seen in `plans`."""
+        seen = {plan.frequency.casefold(): plan.frequency for plan in plans if plan.frequency}
+        current = self.form.cleaned_data.get("frequency") or ""
+        if current and current != ONE_OFF and current.casefold() not in seen:
+            seen[current.casefold()] = current  # keep the URL's value selectable
+        recurring = sorted(seen.values(), key=str.casefold)
+        self.form.fields["frequency"].widget.choices = [
+            ("", "Any frequency"),
+            (ONE_OFF, "One-off"),
+            *((value, value) for value in recurring),
+        ]
+
+    def active_filters(self) -> list[tuple[str, str, str]]:
+        """(parameter, label, shown value) of every filter in use, in form order."""
+        data = self.form.cleaned_data
+        shown = {"status": dict(STATUS_CHOICES), "frequency": {ONE_OFF: "One-off"}}
+        chips = []
+        for name, field in self.form.fields.items():
+            value = data.get(name)
+            if name in self.filters and value:
+                chips.append((name, field.label, shown.get(name, {}).get(value, value)))
+        return chips
 
     @property
     def page(self) -> int:
@@ -77,3 +153,11 @@ class PlanFilter(django_filters.FilterSet):
     @property
     def per_page(self) -> int:
         return self.form.cleaned_data["per_page"]
+
+
+def _has_frequency(plan: PlanSummary, frequency: str) -> bool:
+    if not frequency:
+        return True
+    if frequency == ONE_OFF:
+        return plan.frequency is None
+    return (plan.frequency or "").casefold() == frequency.casefold()

@@ -21,6 +21,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +46,17 @@ from plans.exceptions import (
 log = logging.getLogger(__name__)
 
 PLANS_PATH = "/api/v2/conversation_plans/"
+TEMPLATES_PATH = "/api/v2/conversation_templates/"
+CONVERSATIONS_PATH = "/api/v2/conversations/"
+
+# Reading a whole result set (to filter by status, sort, export): ask for big pages and
+# stop after a bound, so an upstream that never stops paging cannot keep us looping.
+ALL_PAGE_SIZE = 100
+MAX_ALL_PAGES = 100
+# Plan progress scans the plan's completed conversations for the latest completion date.
+MAX_CONVERSATION_PAGES = 50
+# Secondary calls of the detail page (template, progress) run on a small shared pool.
+SECONDARY_WORKERS = 4
 
 # Retries: GETs are idempotent, so connection errors and the statuses that mean
 # "try again" are retried with exponential backoff, within the call's time budget.
@@ -96,6 +109,59 @@ class PlanDetail:
     frequency: str | None
     assigned_users: tuple[User, ...]
     assigned_departments: tuple[Department, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    api_id: str
+    name: str
+    active: bool
+    draft: bool
+    deleted: bool
+    created: datetime | None
+    updated: datetime | None
+
+    @property
+    def state(self) -> str:
+        if self.deleted:
+            return "deleted"
+        if self.draft:
+            return "draft"
+        return "active" if self.active else "inactive"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    """How many conversations a plan has generated, and when the last one was completed.
+
+    `complete` is False when the plan has more completed conversations than the
+    dashboard scans (or the API sent a short page): `last_completed` is then the
+    latest of those it read.
+    """
+
+    draft: int
+    final: int
+    last_completed: datetime | None
+    complete: bool = True
+    scanned: int = 0  # completed conversations read for `last_completed`
+
+    @property
+    def total(self) -> int:
+        return self.draft + self.final
+
+    @property
+    def percent_final(self) -> int:
+        return round(100 * self.final / self.total) if self.total else 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlanExtras:
+    """The detail page's secondary data; each part is either a value or the error it met."""
+
+    template: Template | None
+    template_error: UpstreamError | None
+    progress: PlanProgress | None
+    progress_error: UpstreamError | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +226,10 @@ class Client:
         self._auth = (username, api_key)
         self._account = hashlib.sha256(f"{root}\0{username}".encode()).hexdigest()[:16]
         self._memo: dict[str, tuple[float, Any] | UpstreamError] = {}
+        # The detail page asks from worker threads too: one lock per memo key keeps
+        # "at most once per request" true when two threads ask for the same resource.
+        self._memo_guard = threading.Lock()
+        self._memo_locks: dict[str, threading.Lock] = {}
         # When the oldest data on this page was fetched upstream (for "as of …").
         self.fetched_at: float | None = None
 
@@ -189,19 +259,23 @@ class Client:
         """GET `path` (under the API root) once per request, from the shared cache if fresh."""
         query = urlencode(sorted((params or {}).items()))
         memo_key = f"{path}?{query}"
-        if memo_key not in self._memo:
-            try:
-                self._memo[memo_key] = self._cached_fetch(path, params or {}, memo_key)
-            except UpstreamError as error:
-                # Failures are memoised too: a page never asks a failing upstream twice.
-                self._memo[memo_key] = error
-        entry = self._memo[memo_key]
+        with self._memo_guard:
+            key_lock = self._memo_locks.setdefault(memo_key, threading.Lock())
+        with key_lock:
+            if memo_key not in self._memo:
+                try:
+                    self._memo[memo_key] = self._cached_fetch(path, params or {}, memo_key)
+                except UpstreamError as error:
+                    # Failures are memoised too: a page never asks a failing upstream twice.
+                    self._memo[memo_key] = error
+            entry = self._memo[memo_key]
         if isinstance(entry, UpstreamError):
             raise entry
         fetched_at, data = entry
-        self.fetched_at = (
-            fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
-        )
+        with self._memo_guard:
+            self.fetched_at = (
+                fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
+            )
         return data
 
     def _cached_fetch(self, path: str, params: dict, memo_key: str) -> tuple[float, Any]:
@@ -441,21 +515,59 @@ def _department(data: Any, path: str) -> Department:
     )
 
 
-def _count(data: dict, path: str) -> int:
+def _count(data: dict, path: str, what: str = "a plan list") -> int:
     count = data.get("count")
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise _malformed(path, "a plan list")
+        raise _malformed(path, what)
     return count
+
+
+def _results(data: dict, path: str, what: str) -> list:
+    results = data.get("results")
+    if not isinstance(results, list):
+        raise _malformed(path, what)
+    return results
+
+
+def _flag(data: dict, key: str, path: str, what: str) -> bool:
+    value = data.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _malformed(path, what)
+    return value
+
+
+def _moment(data: dict, key: str, path: str, what: str) -> datetime | None:
+    """An ISO 8601 timestamp as an aware datetime (UTC when the API gives no offset)."""
+    value = _text(data, key, path, what)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _malformed(path, what) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- Plans ---------------------------------------------------------------------------------
 
 
+def _object_path(collection: str, api_id: str, what: str) -> str:
+    """The upstream path of one object; its id always travels as a single path segment."""
+    if not api_id or len(api_id) > MAX_ID_LENGTH or _IMPOSSIBLE_ID.search(api_id):
+        raise NotFound(f"There is no {what} with that id.", path=collection)
+    return f"{collection}{quote(api_id, safe='')}/"
+
+
 def plan_path(api_id: str) -> str:
     """The upstream path of one plan; its id always travels as a single path segment."""
-    if not api_id or len(api_id) > MAX_ID_LENGTH or _IMPOSSIBLE_ID.search(api_id):
-        raise NotFound("There is no plan with that id.", path=PLANS_PATH)
-    return f"{PLANS_PATH}{quote(api_id, safe='')}/"
+    return _object_path(PLANS_PATH, api_id, "plan")
+
+
+def template_path(api_id: str) -> str:
+    """The upstream path of one conversation template, with the same id rules as plans."""
+    return _object_path(TEMPLATES_PATH, api_id, "template")
 
 
 def plan_list(
@@ -498,6 +610,180 @@ def plan_get(*, client: Client, api_id: str) -> PlanDetail:
         assigned_departments=tuple(
             _department(d, path) for d in _list(data, "assigned_departments", path, "departments")
         ),
+    )
+
+
+def plan_list_all(
+    *, client: Client, name: str = "", template_name: str = ""
+) -> tuple[PlanSummary, ...]:
+    """Every plan matching the filters, in the API's order, read page by page.
+
+    Status filters, sorting and exports need the whole result set, which the API
+    only serves in pages. Each call asks for ALL_PAGE_SIZE rows and the next offset
+    is the number of rows actually received, since the API may cap the page size.
+    """
+    filters = {
+        key: value for key, value in (("name", name), ("template_name", template_name)) if value
+    }
+    plans: list[PlanSummary] = []
+    for _ in range(MAX_ALL_PAGES):
+        params = {**filters, "limit": ALL_PAGE_SIZE, "offset": len(plans)}
+        data = _object(client.get_json(PLANS_PATH, params), PLANS_PATH, "a plan list")
+        count = _count(data, PLANS_PATH)
+        results = _results(data, PLANS_PATH, "a plan list")
+        plans.extend(PlanSummary(**_plan_fields(item, PLANS_PATH)) for item in results)
+        if not results or len(plans) >= count:
+            return tuple(plans)
+    raise MalformedResponse(
+        f"Perform & Engage 365 kept sending pages of plans after {MAX_ALL_PAGES} pages, more "
+        "than the dashboard filters and sorts in one go. Narrow the list by plan name or "
+        "template, or drop the status, frequency and sort options.",
+        path=PLANS_PATH,
+        upstream_status=200,
+    )
+
+
+def template_get(*, client: Client, api_id: str) -> Template:
+    """One conversation template: its name, state and dates."""
+    path = template_path(api_id)
+    try:
+        data = client.get_json(path)
+    except NotFound:
+        raise NotFound(
+            "There is no template with that id.", path=path, upstream_status=404
+        ) from None
+    item = _object(data, path, "a template")
+    return Template(
+        api_id=_text(item, "api_id", path, "a template id"),
+        name=_text(item, "name", path, "a template name"),
+        active=_flag(item, "active", path, "a template state"),
+        draft=_flag(item, "draft", path, "a template state"),
+        deleted=_flag(item, "deleted", path, "a template state"),
+        created=_moment(item, "created_date", path, "a template date"),
+        updated=_moment(item, "updated_date", path, "a template date"),
+    )
+
+
+def _conversations_page(
+    client: Client, plan_name: str, status: str, limit: int, offset: int
+) -> tuple[int, list]:
+    """(count, results) of one page of a plan's conversations with one status."""
+    params = {"plan_name": plan_name, "status": status, "limit": limit, "offset": offset}
+    what = "a conversation list"
+    data = _object(client.get_json(CONVERSATIONS_PATH, params), CONVERSATIONS_PATH, what)
+    return _count(data, CONVERSATIONS_PATH, what), _results(data, CONVERSATIONS_PATH, what)
+
+
+def _latest_completion(conversations: list) -> datetime | None:
+    path, what = CONVERSATIONS_PATH, "a conversation"
+    dates = [
+        _moment(_object(item, path, what), "completed_date", path, "a completion date")
+        for item in conversations
+    ]
+    return max((d for d in dates if d is not None), default=None)
+
+
+def _run_now(function: Callable, *args: Any) -> Future:
+    """Executor.submit's signature without a pool: run now, hand back a done Future."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as error:  # re-raised by .result(), as a pool's Future would
+        future.set_exception(error)
+    return future
+
+
+def plan_progress(
+    *, client: Client, plan_name: str, pool: ThreadPoolExecutor | None = None
+) -> PlanProgress:
+    """Conversations a plan generated, by status, and when the last one was completed.
+
+    Calls: one `status=draft&limit=1` (its `count` is the number of drafts) and the
+    pages of `status=final` (the first page's `count` is the number completed; the API
+    documents no ordering, so the latest `completed_date` needs every completed
+    conversation). With a `pool`, the draft count and the first final page run
+    together, then the remaining final pages run together; a caller of plain
+    `plan_progress()` gets the same calls one after another.
+    """
+    if not plan_name:
+        # An empty filter is no filter upstream: it would count every conversation.
+        raise NotFound("The plan has no name to look its conversations up by.")
+    submit = pool.submit if pool else _run_now
+    drafts = submit(_conversations_page, client, plan_name, "draft", 1, 0)
+    first = submit(_conversations_page, client, plan_name, "final", ALL_PAGE_SIZE, 0)
+    final_count, results = first.result()
+    # Further pages use the page size the API actually served (it may cap `limit`).
+    step = len(results)
+    offsets = list(range(step, final_count, step)) if step else []
+    complete = len(offsets) < MAX_CONVERSATION_PAGES
+    pages = [
+        submit(_conversations_page, client, plan_name, "final", step, offset)
+        for offset in offsets[: MAX_CONVERSATION_PAGES - 1]
+    ]
+    conversations = list(results)
+    for page in pages:
+        conversations.extend(page.result()[1])
+    draft_count = drafts.result()[0]
+    complete = complete and len(conversations) >= final_count
+    return PlanProgress(
+        draft=draft_count,
+        final=final_count,
+        last_completed=_latest_completion(conversations),
+        complete=complete,
+        scanned=len(conversations),
+    )
+
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _secondary_pool() -> ThreadPoolExecutor:
+    """One small pool per process: bounded threads, and their pooled sessions live on."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=SECONDARY_WORKERS, thread_name_prefix="pe365-secondary"
+            )
+        return _pool
+
+
+def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
+    """The plan's template and progress, fetched concurrently; failures are returned, not raised.
+
+    The plan itself is fetched first and alone: its answer decides whether there is a
+    page at all (404) and carries the template id and plan name these calls need. The
+    template call and the progress calls then run at the same time on the shared pool,
+    so the page waits for the slowest of them, not their sum. Only the calling thread
+    waits on futures, so the pool can never deadlock on its own tasks.
+    """
+    pool = _secondary_pool()
+    template_future = (
+        pool.submit(template_get, client=client, api_id=plan.template_api_id)
+        if plan.template_api_id
+        else None
+    )
+    progress: PlanProgress | None = None
+    progress_error: UpstreamError | None = None
+    try:
+        progress = plan_progress(client=client, plan_name=plan.name, pool=pool)
+    except UpstreamError as error:
+        progress_error = error
+    template: Template | None = None
+    template_error: UpstreamError | None = None
+    if template_future is None:
+        template_error = NotFound("The plan names no template.", path=TEMPLATES_PATH)
+    else:
+        try:
+            template = template_future.result()
+        except UpstreamError as error:
+            template_error = error
+    return PlanExtras(
+        template=template,
+        template_error=template_error,
+        progress=progress,
+        progress_error=progress_error,
     )
 
 

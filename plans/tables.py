@@ -1,11 +1,12 @@
 """Tables of plans, users and departments (django-tables2)."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django_tables2.data import TableData
-from django_tables2.utils import A
+from django_tables2.data import TableData, TableListData
+from django_tables2.utils import OrderBy
 
 from plans import services
 
@@ -60,20 +61,66 @@ class PlanPageData(TableData):
         return "plans"
 
 
+class PlanListData(TableListData):
+    """Every matching plan, in memory: the list's path when it filters locally or sorts.
+
+    Sorting is case-insensitive and stable (ties keep the API's order), and empty
+    values (a one-off plan's frequency) go last in either direction.
+    """
+
+    def order_by(self, aliases):
+        for alias in reversed(aliases):  # least significant key first: stable sorts compose
+            order = OrderBy(alias)
+            accessor = self.table.columns[order.bare].accessor
+
+            def text(plan, accessor=accessor):
+                return str(accessor.resolve(plan, quiet=True) or "").casefold()
+
+            present = [plan for plan in self.data if text(plan)]
+            empty = [plan for plan in self.data if not text(plan)]
+            present.sort(key=text, reverse=order.is_descending)
+            self.data = present + empty
+
+    @property
+    def verbose_name(self) -> str:
+        return "plan"
+
+    @property
+    def verbose_name_plural(self) -> str:
+        return "plans"
+
+
+def plan_url(api_id: str, *, back: str = "") -> str | None:
+    """The plan's detail URL; `back` is the list query string its "Back" link returns to."""
+    try:
+        url = reverse("plans:detail", kwargs={"api_id": api_id})
+    except NoReverseMatch:  # an id the detail URL can never carry (e.g. with a "/")
+        return None
+    return f"{url}?{urlencode({'back': back})}" if back else url
+
+
 class PlanTable(tables.Table):
-    name = tables.Column(
-        verbose_name="Plan",
-        linkify=("plans:detail", {"api_id": A("api_id")}),
-    )
-    template_name = tables.Column(verbose_name="Template")
+    # Sorting needs every matching plan: the view only passes `sort` to a table over
+    # PlanListData. Header links (django-tables2's own) keep the other parameters.
+    name = tables.Column(verbose_name="Plan", empty_values=())
+    template = tables.Column(accessor="template_name", verbose_name="Template")
     status = tables.Column()
     frequency = tables.Column(default="—", empty_values=(None, ""))
 
     class Meta:
-        orderable = False  # the API offers no ordering
+        order_by_field = "sort"
         template_name = "django_tables2/bootstrap5-responsive.html"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
+
+    def __init__(self, *args, back: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.back = back
+
+    def render_name(self, value, record):
+        url = plan_url(record.api_id, back=self.back)
+        label = value or "(unnamed plan)"
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
 
     def render_status(self, value):
         return status_badge(value)

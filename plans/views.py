@@ -1,18 +1,34 @@
-"""Plan list and plan detail. Views validate the query string, call the service, render.
+"""Plan list, plan detail and their CSV exports. Views validate the query string, call
+the service, render.
 
-Upstream failures are not handled here: plans.middleware.UpstreamErrorMiddleware turns
-every `UpstreamError` into a page with the right status.
+Upstream failures of the main resource are not handled here:
+plans.middleware.UpstreamErrorMiddleware turns every `UpstreamError` into a page with
+the right status. The detail page's secondary panels (template, progress) come back
+from the service with their error instead, so they can never break the page.
 """
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import EmptyPage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
 
 from plans import services
+from plans.exports import csv_response
 from plans.filters import PlanFilter
-from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm
-from plans.tables import DepartmentTable, PlanPageData, PlanTable, UserTable, status_badge
+from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
+from plans.tables import (
+    DepartmentTable,
+    PlanListData,
+    PlanPageData,
+    PlanTable,
+    UserTable,
+    plan_url,
+    status_badge,
+)
 
 view_plans_required = permission_required("plans.view_plans", raise_exception=True)
 
@@ -26,34 +42,95 @@ def _without_refresh(request: HttpRequest) -> HttpResponse | None:
     return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 
 
+def _url_without(request: HttpRequest, view: str, *params: str) -> str:
+    """The URL of `view` with this request's query minus `params` (and page/refresh)."""
+    query = request.GET.copy()
+    for param in (*params, "page", "refresh"):
+        query.pop(param, None)
+    url = reverse(view)
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _all_matching_plans(
+    filterset: PlanFilter, client: services.Client, *, back: str = ""
+) -> PlanTable:
+    """A table over every plan that passes the filters, sorted as the URL says."""
+    plans = services.plan_list_all(client=client, **filterset.upstream_params())
+    filterset.offer_frequencies(plans)
+    data = PlanListData(filterset.filter_plans(plans))
+    return PlanTable(data, order_by=filterset.sort or None, back=back)
+
+
 @view_plans_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
+        filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
 
-    data = PlanPageData(
-        client=services.client_for(request),
-        filters=filterset.upstream_params(),
-        page=filterset.page,
-        per_page=filterset.per_page,
-    )
-    table = PlanTable(data)
+    client = services.client_for(request)
+    # Detail links carry the list's query, for their "Back to results" link.
+    back = list_query(request.GET.urlencode())
+    if filterset.needs_all_plans:
+        # The API cannot filter by status or frequency, nor sort: read every match.
+        table = _all_matching_plans(filterset, client, back=back)
+    else:
+        # The plain list costs one upstream call per page.
+        data = PlanPageData(
+            client=client,
+            filters=filterset.upstream_params(),
+            page=filterset.page,
+            per_page=filterset.per_page,
+        )
+        table = PlanTable(data, back=back)
     try:
         table.paginate(page=filterset.page, per_page=filterset.per_page)
     except EmptyPage:
         raise Http404(f"There is no page {filterset.page} of these results.") from None
     if redirect_response := _without_refresh(request):
         return redirect_response
+    if not filterset.needs_all_plans:
+        filterset.offer_frequencies(data.fetch().plans)
     page = table.page
+    chips = [
+        (label, value, _url_without(request, "plans:list", param))
+        for param, label, value in filterset.active_filters()
+    ]
     context = {
         "filter": filterset,
         "table": table,
         "count": table.paginator.count,
         "first": page.start_index(),
         "last": page.end_index(),
+        "chips": chips,
+        "clear_filters_url": _url_without(request, "plans:list", *filterset.filters),
+        "export_url": _url_without(request, "plans:export", "per_page"),
     }
     return render(request, "plans/plan_list.html", context)
+
+
+@view_plans_required
+def plan_export(request: HttpRequest) -> HttpResponse:
+    """Every plan of the list's current filters and sort order, as CSV."""
+    filterset = PlanFilter(request.GET)
+    if not filterset.is_valid():
+        filterset.offer_frequencies(())
+        return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+    table = _all_matching_plans(filterset, services.client_for(request))
+    header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
+    rows = (
+        [
+            plan.name,
+            plan.template_name,
+            plan.status,
+            plan.frequency or "One-off",
+            plan.api_id,
+            plan.template_api_id,
+            request.build_absolute_uri(url) if (url := plan_url(plan.api_id)) else "",
+        ]
+        for plan in table.data
+    )
+    return csv_response("plans", header, rows)
 
 
 @view_plans_required
@@ -61,12 +138,21 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
     form = DetailForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
-    plan = services.plan_get(client=services.client_for(request), api_id=api_id)
-    if redirect_response := _without_refresh(request):
-        return redirect_response
-
-    users = UserTable(plan.assigned_users, prefix="users_")
-    departments = DepartmentTable(plan.assigned_departments, prefix="departments_")
+    client = services.client_for(request)
+    plan = services.plan_get(client=client, api_id=api_id)
+    query = form.cleaned_data["q"]
+    matching_users = form.matching_users(plan.assigned_users)
+    matching_departments = form.matching_departments(plan.assigned_departments)
+    users = UserTable(
+        matching_users,
+        prefix="users_",
+        empty_text=f"No assigned user matches “{query}”." if query else None,
+    )
+    departments = DepartmentTable(
+        matching_departments,
+        prefix="departments_",
+        empty_text=f"No assigned department matches “{query}”." if query else None,
+    )
     try:
         users.paginate(page=form.cleaned_data["users_page"], per_page=USERS_PER_PAGE)
         departments.paginate(
@@ -74,10 +160,46 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         )
     except EmptyPage:
         raise Http404("There is no such page of assignees.") from None
+    # Template and progress: concurrent, and each failure stays inside its own panel.
+    extras = services.plan_extras(client=client, plan=plan)
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+
+    back = form.cleaned_data["back"]
+    detail_url = plan_url(plan.api_id) or request.path
+    users_export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
     context = {
         "plan": plan,
         "status_badge": status_badge(plan.status),
+        "template": extras.template,
+        "template_error": extras.template_error,
+        "progress": extras.progress,
+        "progress_error": extras.progress_error,
+        "query": query,
+        "back": back,
+        "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
+        "share_url": request.build_absolute_uri(detail_url),
+        "users_export_url": f"{users_export_url}?{urlencode({'q': query})}"
+        if query
+        else users_export_url,
         "users": users,
+        "user_count": len(matching_users),
+        "user_total": len(plan.assigned_users),
         "departments": departments,
+        "department_count": len(matching_departments),
+        "department_total": len(plan.assigned_departments),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+@view_plans_required
+def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
+    """The plan's assigned users matching the detail page's search, as CSV."""
+    form = DetailForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"form": form}, status=400)
+    plan = services.plan_get(client=services.client_for(request), api_id=api_id)
+    users = form.matching_users(plan.assigned_users)
+    rows = ([user.name, user.email, user.api_id] for user in users)
+    stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
+    return csv_response(stem, ["Name", "Email", "User ID"], rows)

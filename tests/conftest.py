@@ -6,12 +6,16 @@ import pytest
 import responses
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from responses import matchers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API = "https://pe365.test"
 PLANS_URL = f"{API}/api/v2/conversation_plans/"
 PLAN_ID = "580:58f96337-f9c3-4ea0-88ed-7ad612670078"
 PLAN_URL = f"{PLANS_URL}580%3A58f96337-f9c3-4ea0-88ed-7ad612670078/"
+TEMPLATE_ID = "580:55a31458-d71a-4962-841a-048439073239"
+TEMPLATE_URL = f"{API}/api/v2/conversation_templates/580%3A55a31458-d71a-4962-841a-048439073239/"
+CONVERSATIONS_URL = f"{API}/api/v2/conversations/"
 AUTH_HEADER = "Basic " + base64.b64encode(b"dashboard-bot:test-api-key-0123456789").decode()
 
 
@@ -42,6 +46,79 @@ def plan_page(count: int, start: int, size: int) -> dict:
         "previous": None,
         "results": [plan_item(n) for n in range(start, stop)],
     }
+
+
+def conversation(n: int, *, completed: str | None = None) -> dict:
+    """A conversation list item; `completed` set makes it a final one."""
+    return {
+        "api_id": f"00000000-0000-4000-8000-{n:012d}".upper(),
+        "plan_name": "Engagement survey",
+        "plan_api_id": "580:58f96337-f9c3-4ea0-88ed-7ad612670078",
+        "stage_name": "Final" if completed else "Employee input",
+        "status": "final" if completed else "draft",
+        "updated_date": completed or "2026-01-05T08:00:00Z",
+        "completed_date": completed,
+        "person_api_id": f"582:{n}",
+        "person_name": f"Person {n}",
+    }
+
+
+def expect_conversations(
+    upstream,
+    *,
+    status: str,
+    limit: int,
+    offset: int = 0,
+    count: int,
+    results=(),
+    plan_name: str = "Engagement survey",
+    http_status: int = 200,
+):
+    """One page of the plan's conversations with `status`, asked with exactly these params."""
+    query = {
+        "plan_name": plan_name,
+        "status": status,
+        "limit": str(limit),
+        "offset": str(offset),
+    }
+    upstream.get(
+        CONVERSATIONS_URL,
+        json={"count": count, "next": None, "previous": None, "results": list(results)},
+        match=[matchers.query_param_matcher(query)],
+        status=http_status,
+    )
+
+
+def expect_extras(
+    upstream,
+    *,
+    drafts: int = 4,
+    finals=None,
+    template=None,
+    plan_name: str = "Engagement survey",
+    **template_options,
+):
+    """The detail page's secondary calls: template, draft count, one page of finals."""
+    finals = finals if finals is not None else [conversation(1, completed="2026-03-02T10:00:00Z")]
+    upstream.get(
+        TEMPLATE_URL, json=template or load_fixture("template_detail.json"), **template_options
+    )
+    expect_conversations(
+        upstream,
+        status="draft",
+        limit=1,
+        count=drafts,
+        results=[conversation(0)],
+        plan_name=plan_name,
+    )
+    expect_conversations(
+        upstream,
+        status="final",
+        limit=100,
+        count=len(finals),
+        results=finals,
+        plan_name=plan_name,
+    )
 
 
 @pytest.fixture(autouse=True)

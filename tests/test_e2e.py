@@ -1,5 +1,8 @@
 """End to end: the real dashboard process against the demo API process, over real HTTP."""
 
+import csv
+import html
+import io
 import re
 from urllib.parse import quote
 
@@ -28,7 +31,8 @@ def summary(html: str) -> str:
 
 
 def detail_links(html: str) -> list[str]:
-    return re.findall(r'href="(/plans/[^"?]+/)"', html)
+    """Detail links of a list page, without their "Back to results" query."""
+    return re.findall(r'href="(/plans/[^"?]+/)(?:\?back=[^"]*)?"', html)
 
 
 def test_an_admin_walks_list_filter_page_and_detail(site, api):
@@ -53,7 +57,9 @@ def test_an_admin_walks_list_filter_page_and_detail(site, api):
     detail = session.get(f"{site}{link}", timeout=10)
     assert detail.status_code == 200
     assert "Assigned users" in detail.text and "Assigned departments" in detail.text
-    assert api.calls() == 1, "a detail page costs exactly one upstream call"
+    # The plan, then concurrently its template, its draft count and its completed
+    # conversations (plans of up to 100 users: one page).
+    assert api.calls() == 4, "a detail page costs four upstream calls"
 
 
 def test_a_shared_detail_link_works_after_login_in_a_new_session(site):
@@ -83,3 +89,75 @@ def test_unknown_and_hostile_ids_are_404(site, api):
     )
     # Only the well-formed id went upstream (the demo counts decoded paths).
     assert api.stats()["by_path"] == {"/api/v2/conversation_plans/580:no-such-plan/": 1}
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8").removeprefix("\ufeff"))))
+
+
+def test_status_filter_sort_export_and_back(site, api):
+    session = log_in(site)
+    query = {"status": "draft", "sort": "-name"}
+
+    api.reset_stats()
+    listing = session.get(f"{site}/plans/", params=query, timeout=10)
+    count = int(re.search(r"of (\d+) plans?", summary(listing.text)).group(1))
+    assert 0 < count < 150
+    # 150 plans, read at the demo's maximum of 100 rows a page: two calls, whatever the page.
+    assert api.calls() == 2, "a sorted or status-filtered list page costs two upstream calls"
+    assert "Status: Draft" in listing.text and "Clear filters" in listing.text
+
+    api.reset_stats()
+    export = session.get(f"{site}/plans/export.csv", params=query, timeout=10)
+    assert export.headers["Content-Disposition"].startswith('attachment; filename="plans-')
+    rows = csv_rows(export)
+    assert rows[0][:3] == ["Plan", "Template", "Status"]
+    assert len(rows) == count + 1 and {row[2] for row in rows[1:]} == {"draft"}
+    names = [row[0].removeprefix("'") for row in rows[1:]]
+    assert names == sorted(names, key=str.casefold, reverse=True)
+    assert api.calls() == 2
+
+    link = re.search(r'href="(/plans/[^"?]+/\?back=[^"]+)"', listing.text).group(1)
+    detail = session.get(f"{site}{html.unescape(link)}", timeout=10)
+    assert '<a href="/plans/?status=draft&amp;sort=-name" class="link-secondary">' in detail.text
+
+
+def test_detail_search_template_and_progress_with_their_call_counts(site, api):
+    session = log_in(site)
+    listing = session.get(f"{site}/plans/", params={"name": "Company-wide"}, timeout=10)
+    link = detail_links(listing.text)[0]
+
+    api.reset_stats()
+    page = session.get(f"{site}{link}", params={"q": "stef"}, timeout=10)
+    assert page.status_code == 200
+    shown = int(re.search(r"([\d,]+) of 3,000 users", page.text).group(1).replace(",", ""))
+    assert 0 < shown < 3000
+    assert "Engagement Survey" in page.text and "Template details are unavailable" not in page.text
+    completed = re.search(r"([\d,]+) of 3,000 conversations completed", page.text).group(1)
+    completed = int(completed.replace(",", ""))
+    pages_of_finals = -(-completed // 100)
+    by_path = api.stats()["by_path"]
+    # Once each: the plan, its template; conversations: the draft count + every final page.
+    assert sorted(by_path.values()) == [1, 1, 1 + pages_of_finals]
+    assert api.calls() == 3 + pages_of_finals
+
+    export = session.get(f"{site}{link}users.csv", params={"q": "stef"}, timeout=10)
+    rows = csv_rows(export)
+    assert rows[0] == ["Name", "Email", "User ID"] and len(rows) == shown + 1
+
+    # A typical plan: plan, template, draft count, one page of finals.
+    other = detail_links(session.get(f"{site}/plans/", timeout=10).text)[2]
+    api.reset_stats()
+    assert session.get(f"{site}{other}", timeout=10).status_code == 200
+    assert api.calls() == 4
+
+
+def test_a_shared_cache_makes_a_repeat_view_free(api):
+    with dashboard(dashboard_env(api.url, PE365_CACHE_TTL="60")) as cached_site:
+        session = log_in(cached_site)
+        url = f"{cached_site}/plans/?status=active&sort=template"
+        api.reset_stats()
+        session.get(url, timeout=10)
+        cold = api.calls()
+        session.get(url, timeout=10)
+        assert (cold, api.calls()) == (2, 2), "the second view within the TTL costs nothing"

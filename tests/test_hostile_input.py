@@ -1,5 +1,5 @@
 """Hostile and odd input: never a 500, a 4xx page or a sanitised result, and nothing but
-the documented plans path ever goes upstream."""
+the documented paths (plans, and a plan page's template and conversations) goes upstream."""
 
 import os
 import re
@@ -12,12 +12,15 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import plan_item, plan_page
+from tests.conftest import load_fixture, plan_item, plan_page
 
 pytestmark = pytest.mark.django_db
 
-# The only upstream paths the dashboard may ever request: the list, or one plan by id.
-ON_CONTRACT = re.compile(r"^/api/v2/conversation_plans/([^/]+/)?$")
+# The only upstream paths the dashboard may ever request: the plan list, one plan by id, and
+# for a plan's page its template (one id segment) and its conversations.
+ON_CONTRACT = re.compile(
+    r"^/api/v2/(conversation_plans/([^/]+/)?|conversation_templates/[^/]+/|conversations/)$"
+)
 ANY_UPSTREAM = re.compile(r"https://pe365\.test/.*")
 
 PAYLOADS = [
@@ -45,6 +48,10 @@ def fake_api(request):
     assert ON_CONTRACT.match(path), f"off-contract upstream request: {request.url}"
     if path == "/api/v2/conversation_plans/":
         return 200, {}, _json(plan_page(3, 0, 3))
+    if path == "/api/v2/conversations/":
+        return 200, {}, _json({"count": 0, "next": None, "previous": None, "results": []})
+    if path.startswith("/api/v2/conversation_templates/"):
+        return 200, {}, _json(load_fixture("template_detail.json"))
     return 200, {}, _json({**plan_item(1), "assigned_users": [], "assigned_departments": []})
 
 

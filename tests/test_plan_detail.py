@@ -1,6 +1,14 @@
 import pytest
 
-from tests.conftest import PLAN_ID, PLAN_URL, load_fixture
+from tests.conftest import (
+    PLAN_ID,
+    PLAN_URL,
+    TEMPLATE_URL,
+    conversation,
+    expect_conversations,
+    expect_extras,
+    load_fixture,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +26,7 @@ def many_users(n: int) -> list[dict]:
 
 def test_it_works(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
 
     response = admin_client.get(f"/plans/{PLAN_ID}/")
 
@@ -30,11 +39,13 @@ def test_it_works(admin_client, upstream):
     assert "Senior Developers" in html
     assert "1 user<" in html and "1 department<" in html
     assert 'href="/plans/"' in html
-    assert len(upstream.calls) == 1
+    # The plan, its template, the draft count and the one page of final conversations.
+    assert len(upstream.calls) == 4
 
 
 def test_the_percent_encoded_id_works_too(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
     response = admin_client.get("/plans/580%3A58f96337-f9c3-4ea0-88ed-7ad612670078/")
     assert response.status_code == 200
 
@@ -57,6 +68,7 @@ def test_impossible_ids_are_404_without_an_upstream_call(admin_client, upstream,
 
 def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
+    expect_extras(upstream)
 
     html = admin_client.get(f"/plans/{PLAN_ID}/?users_page=2").content.decode()
 
@@ -68,6 +80,7 @@ def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
 
 def test_an_empty_plan_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=[], assigned_departments=[]))
+    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert "No users are assigned to this plan." in html
     assert "No departments are assigned to this plan." in html
@@ -86,6 +99,7 @@ def test_a_malformed_users_page_is_a_400(admin_client, upstream):
 def test_it_escapes_hostile_names_and_emails(admin_client, upstream):
     users = [{"api_id": "1", "name": "<b>Bold</b>", "email": '"><script>x()</script>@evil'}]
     upstream.get(PLAN_URL, json=detail(name="<script>alert(1)</script>", assigned_users=users))
+    expect_extras(upstream, plan_name="<script>alert(1)</script>")
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert "<script>" not in html
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html
@@ -97,3 +111,163 @@ def test_it_requires_the_view_plans_permission(client, django_user_model, upstre
     response = client.get(f"/plans/{PLAN_ID}/")
     assert response.status_code == 403
     assert "HR admins" in response.content.decode()
+
+
+# --- Assignee search ------------------------------------------------------------------------
+
+
+def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client, upstream):
+    users = [
+        {"api_id": "582:1", "name": "Joanne Stefani", "email": "jstefani@test.com"},
+        {"api_id": "582:2", "name": "Liam Brown", "email": "stef.l@test.com"},
+        {"api_id": "582:3", "name": "Emma Weiß", "email": "emma@test.com"},
+    ]
+    departments = [
+        {"api_id": "442:1", "name": "Senior Developers"},
+        {"api_id": "442:2", "name": "Stefan's team"},
+    ]
+    upstream.get(PLAN_URL, json=detail(assigned_users=users, assigned_departments=departments))
+    expect_extras(upstream)
+
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=STEF").content.decode()
+
+    assert "Joanne Stefani" in html and "Liam Brown" in html and "Emma Weiß" not in html
+    assert "2 of 3 users" in html
+    assert "Stefan&#x27;s team" in html and "Senior Developers" not in html
+    assert "1 of 2 departments" in html
+    assert 'value="STEF"' in html
+
+
+def test_a_search_without_matches_says_so(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=nobody").content.decode()
+    assert "No assigned user matches “nobody”." in html
+    assert "0 of 1 user<" in html
+
+
+def test_search_results_are_paged_and_pages_keep_the_search(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
+    expect_extras(upstream)
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=user+1&users_page=2").content.decode()
+    # "User 1000"–"User 1999" match (e-mails have no space): page 2 shows 1050–1099.
+    assert "1,000 of 3,000 users" in html
+    assert "User 1050" in html and "User 1099" in html and "User 1100" not in html
+    assert 'href="?q=user+1&amp;users_page=3"' in html
+    assert 'href="?q=user+1&amp;users_page=1"' in html
+
+
+@pytest.mark.parametrize("query", ["q=" + "x" * 201, "q=a%00b"])
+def test_a_bad_search_is_a_400_without_upstream_calls(admin_client, upstream, query):
+    assert admin_client.get(f"/plans/{PLAN_ID}/?{query}").status_code == 400
+    assert len(upstream.calls) == 0
+
+
+# --- Template details and progress -----------------------------------------------------------
+
+
+def test_it_shows_the_template_and_the_plans_progress(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    finals = [
+        conversation(1, completed="2026-03-02T10:00:00Z"),
+        conversation(2, completed="2026-05-17T08:30:00Z"),
+        conversation(3, completed="2026-04-01T12:00:00Z"),
+    ]
+    expect_extras(upstream, drafts=1, finals=finals)
+
+    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+
+    panel = html[html.index('id="template-heading"') :]
+    assert "Engagement Survey" in panel and ">active<" in panel
+    assert '<time datetime="2024-03-14T09:26:00+00:00">14 Mar 2024</time>' in panel
+    assert '<time datetime="2025-01-20T16:05:00+00:00">20 Jan 2025</time>' in panel
+    assert '<progress class="plan-progress" value="3" max="4"' in html
+    assert "3 of 4 conversations completed (75%)" in html
+    assert '<time datetime="2026-05-17T08:30:00+00:00">17 May 2026</time>' in html
+    assert "style=" not in html  # the CSP forbids inline styles
+
+
+def test_a_plan_without_conversations_says_so(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream, drafts=0, finals=[])
+    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    assert "This plan has not generated any conversations yet." in html
+    assert "<progress" not in html
+
+
+def test_a_failing_template_call_leaves_the_page_working(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream, status=500, template={"detail": "A server error occurred."})
+    response = admin_client.get(f"/plans/{PLAN_ID}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Template details are unavailable right now." in html
+    assert "1 of 5 conversations completed (20%)" in html  # progress still shown
+    assert len(upstream.calls) == 4  # the failure was asked once, not retried per panel
+
+
+def test_a_failing_progress_call_leaves_the_page_working(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
+    expect_conversations(upstream, status="draft", limit=1, count=0, http_status=403)
+    expect_conversations(upstream, status="final", limit=100, count=0)
+    response = admin_client.get(f"/plans/{PLAN_ID}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Progress is unavailable right now." in html
+    assert "Engagement Survey" in html[html.index('id="template-heading"') :]
+
+
+def test_a_plan_without_a_template_id_makes_no_template_call(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail(template_api_id=None))
+    expect_conversations(upstream, status="draft", limit=1, count=0)
+    expect_conversations(upstream, status="final", limit=100, count=0)
+    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    assert "Template details are unavailable right now. The plan names no template." in html
+
+
+def test_a_missing_plan_makes_no_secondary_calls(admin_client, upstream):
+    upstream.get(PLAN_URL, json={"detail": "Not found."}, status=404)
+    assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 404
+    assert len(upstream.calls) == 1
+
+
+# --- Sharing and the way back ------------------------------------------------------------------
+
+
+def test_it_offers_the_clean_shareable_url_and_a_copy_button(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=jo&back=status%3Ddraft").content.decode()
+    assert f'value="http://testserver/plans/{PLAN_ID}/" readonly' in html
+    assert 'data-copy-from="share-url"' in html and "hidden>Copy link</button>" in html
+    assert '<script src="/static/js/copy-link.js" defer></script>' in html
+
+
+@pytest.mark.parametrize(
+    ("back", "link"),
+    [
+        (
+            "status%3Ddraft%26sort%3D-name%26page%3D2",
+            "/plans/?status=draft&amp;sort=-name&amp;page=2",
+        ),
+        ("name%3Da%2Bb%26evil%3D1%26refresh%3D1", "/plans/?name=a+b"),
+        ("%2F%2Fevil.example%2F", "/plans/"),
+        ("https%3A%2F%2Fevil.example%2F%3Fname%3Dx", "/plans/"),
+        ("x" * 3000, "/plans/"),
+    ],
+)
+def test_back_to_results_only_ever_leads_to_the_list(admin_client, upstream, back, link):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+    html = admin_client.get(f"/plans/{PLAN_ID}/?back={back}").content.decode()
+    assert f'<a href="{link}" class="link-secondary">' in html
+    assert "evil" not in html.split('class="link-secondary">')[0].rsplit("<a", 1)[1]
+
+
+def test_the_search_form_keeps_the_way_back(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+    html = admin_client.get(f"/plans/{PLAN_ID}/?back=status%3Ddraft").content.decode()
+    assert "← Back to results" in html
+    assert '<input type="hidden" name="back" value="status=draft">' in html

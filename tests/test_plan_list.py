@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from responses import matchers
 
@@ -126,3 +128,176 @@ def test_it_shows_an_upstream_failure_as_a_friendly_page(admin_client, upstream)
     response = admin_client.get("/plans/")
     assert response.status_code == 503
     assert "answered with a server error (HTTP 500)" in response.content.decode()
+
+
+# --- Status and frequency filters, sorting: the whole result set, filtered locally ----------
+
+
+def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):
+    """The pages plan_list_all reads: limit=100 each, offset = rows received so far."""
+    items = items if items is not None else [plan_item(n) for n in range(count)]
+    for offset in range(0, max(len(items), 1), page_size):
+        upstream.get(
+            PLANS_URL,
+            json={"count": len(items), "results": items[offset : offset + page_size]},
+            match=[
+                matchers.query_param_matcher(
+                    {**(filters or {}), "limit": "100", "offset": str(offset)}
+                )
+            ],
+        )
+
+
+def row_names(html: str) -> list[str]:
+    return re.findall(r'<a href="/plans/[^"]+">([^<]+)</a>', html)
+
+
+def test_it_filters_by_status_over_every_matching_plan(admin_client, upstream):
+    expect_all(upstream, filters={"name": "Plan"})
+
+    html = admin_client.get("/plans/", {"name": "Plan", "status": "draft"}).content.decode()
+
+    # Plans 0, 2, …, 136 are drafts: 69 of them, first page of 25.
+    assert "Showing 1–25 of 69 plans" in html
+    assert row_names(html)[:3] == ["Plan 000", "Plan 002", "Plan 004"]
+    assert "text-bg-success" not in html
+    assert len(upstream.calls) == 2
+
+
+def test_it_follows_the_rows_the_upstream_actually_returns(admin_client, upstream):
+    # The API caps pages at 50 rows: the next offset is 50, not 100.
+    expect_all(upstream, count=120, page_size=50)
+    html = admin_client.get("/plans/?status=active&per_page=100").content.decode()
+    assert "Showing 1–60 of 60 plans" in html
+    assert len(upstream.calls) == 3
+
+
+def test_it_filters_by_frequency_and_offers_the_values_seen(admin_client, upstream):
+    items = [
+        plan_item(1, frequency="Weekly"),
+        plan_item(2, frequency=None),
+        plan_item(3, frequency="every 4 weeks"),
+        plan_item(4, frequency="Every 4 weeks"),
+    ]
+    expect_all(upstream, items=items)
+    html = admin_client.get("/plans/?frequency=Every+4+weeks").content.decode()
+    assert row_names(html) == ["Plan 003", "Plan 004"]
+    assert '<option value="one-off">One-off</option>' in html
+    assert '<option value="Weekly">Weekly</option>' in html
+    assert '<option value="Every 4 weeks" selected>Every 4 weeks</option>' in html
+
+
+def test_one_off_selects_plans_without_a_frequency(admin_client, upstream):
+    items = [plan_item(1, frequency="Weekly"), plan_item(2, frequency=None)]
+    expect_all(upstream, items=items)
+    html = admin_client.get("/plans/?frequency=one-off").content.decode()
+    assert row_names(html) == ["Plan 002"]
+    assert "Frequency: One-off" in html
+
+
+def test_an_unknown_frequency_matches_nothing_and_stays_selected(admin_client, upstream):
+    expect_all(upstream, count=3)
+    response = admin_client.get("/plans/?frequency=Fortnightly")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No plans match these filters." in html
+    assert '<option value="Fortnightly" selected>Fortnightly</option>' in html
+
+
+@pytest.mark.parametrize(
+    "query", ["status=archived", "sort=size", "sort=name,-status", "frequency=" + "x" * 300]
+)
+def test_it_rejects_bad_status_frequency_and_sort_before_calling_upstream(
+    admin_client, upstream, query
+):
+    response = admin_client.get(f"/plans/?{query}")
+    assert response.status_code == 400
+    assert "is-invalid" in response.content.decode() or "alert-danger" in response.content.decode()
+    assert len(upstream.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("sort", "first_three"),
+    [
+        ("name", ["alpha", "Bravo", "charlie"]),
+        ("-name", ["delta", "charlie", "Bravo"]),
+        ("frequency", ["alpha", "charlie", "Bravo"]),  # Monthly, Weekly, then one-offs
+        ("-frequency", ["charlie", "alpha", "Bravo"]),  # one-offs still last
+        ("status", ["Bravo", "delta", "alpha"]),  # stable: active in upstream order
+    ],
+)
+def test_it_sorts_case_insensitively_and_stably(admin_client, upstream, sort, first_three):
+    items = [
+        plan_item(1, name="Bravo", status="active", frequency=None),
+        plan_item(2, name="delta", status="active", frequency=None),
+        plan_item(3, name="alpha", status="draft", frequency="Monthly"),
+        plan_item(4, name="charlie", status="draft", frequency="Weekly"),
+    ]
+    expect_all(upstream, items=items)
+    html = admin_client.get(f"/plans/?sort={sort}").content.decode()
+    assert row_names(html)[:3] == first_three
+
+
+def test_sorting_pages_locally(admin_client, upstream):
+    expect_all(upstream)
+    html = admin_client.get("/plans/?sort=-name&page=2&per_page=10").content.decode()
+    assert "Showing 11–20 of 137 plans" in html
+    assert row_names(html)[0] == "Plan 126"
+    assert 'href="?sort=-name&amp;page=3&amp;per_page=10"' in html
+
+
+def test_column_headers_sort_and_keep_the_filters(admin_client, upstream):
+    expect_page(upstream, filters={"name": "a b"}, count=3)
+    html = admin_client.get("/plans/?name=a+b").content.decode()
+    assert 'href="?name=a+b&amp;sort=name"' in html
+    assert 'href="?name=a+b&amp;sort=template"' in html
+    assert 'href="?name=a+b&amp;sort=frequency"' in html
+
+
+def test_a_sorted_column_links_to_the_opposite_order(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get("/plans/?sort=name").content.decode()
+    assert '<th class="asc orderable" scope="col">' in html
+    assert 'href="?sort=-name"' in html
+
+
+def test_a_local_page_past_the_end_is_a_404(admin_client, upstream):
+    expect_all(upstream, count=3)
+    assert admin_client.get("/plans/?status=active&page=9").status_code == 404
+
+
+# --- Chips, clear, export button, links to details --------------------------------------------
+
+
+def test_active_filters_are_removable_chips(admin_client, upstream):
+    expect_all(upstream, filters={"name": "Plan"})
+    html = admin_client.get(
+        "/plans/?name=Plan&status=draft&sort=name&per_page=10&page=2"
+    ).content.decode()
+    # Each chip drops its own filter and the page, and keeps the rest.
+    assert 'href="/plans/?status=draft&amp;sort=name&amp;per_page=10"' in html
+    assert 'href="/plans/?name=Plan&amp;sort=name&amp;per_page=10"' in html
+    assert "Plan name: Plan" in html and "Status: Draft" in html
+    clear = re.search(r'<a href="([^"]*)" class="small">Clear filters</a>', html).group(1)
+    assert clear == "/plans/?sort=name&amp;per_page=10"
+
+
+def test_no_chips_without_filters(admin_client, upstream):
+    expect_page(upstream)
+    html = admin_client.get("/plans/").content.decode()
+    assert "Clear filters" not in html
+
+
+def test_the_export_button_keeps_the_filters(admin_client, upstream):
+    expect_all(upstream, filters={"name": "Plan"})
+    html = admin_client.get("/plans/?name=Plan&status=draft&page=2&per_page=10").content.decode()
+    assert 'href="/plans/export.csv?name=Plan&amp;status=draft"' in html
+
+
+def test_detail_links_carry_the_way_back(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get("/plans/?status=active&refresh=0&page=1").content.decode()
+    assert (
+        'href="/plans/580:00000000-0000-4000-8000-000000000001/?back=status%3Dactive%26page%3D1"'
+        in html
+    )

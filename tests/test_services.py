@@ -1,6 +1,8 @@
+import json
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -18,9 +20,14 @@ from plans.exceptions import (
 )
 from tests.conftest import (
     AUTH_HEADER,
+    CONVERSATIONS_URL,
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,
+    TEMPLATE_ID,
+    TEMPLATE_URL,
+    conversation,
+    expect_conversations,
     load_fixture,
     plan_item,
     plan_page,
@@ -399,3 +406,163 @@ def test_concurrent_misses_make_one_upstream_call(upstream):
 
 def test_plan_item_helper_matches_the_vendor_shape():
     assert set(plan_item(1)) == set(load_fixture("plan_list.json")["results"][0])
+
+
+# --- Whole result sets -------------------------------------------------------------------------
+
+
+def test_it_reads_every_plan_page_by_page_at_the_upstreams_page_size(upstream):
+    # Asked for 100 rows, the API serves 40: offsets follow the rows actually received.
+    for offset in (0, 40, 80):
+        expect_list(
+            upstream,
+            {"name": "Sales", "limit": "100", "offset": str(offset)},
+            plan_page(95, offset, 40),
+        )
+    plans = services.plan_list_all(client=make_client(), name="Sales")
+    assert [p.name for p in plans] == [f"Plan {n:03d}" for n in range(95)]
+
+
+def test_it_stops_when_the_upstream_runs_dry(upstream):
+    # count promises more than the API has: an empty page ends the read.
+    expect_list(upstream, {"limit": "100", "offset": "0"}, plan_page(10, 0, 10) | {"count": 50})
+    expect_list(upstream, {"limit": "100", "offset": "10"}, {"count": 50, "results": []})
+    assert len(services.plan_list_all(client=make_client())) == 10
+
+
+def test_it_never_pages_forever(upstream, monkeypatch):
+    monkeypatch.setattr(services, "MAX_ALL_PAGES", 3)
+    for offset in (0, 1, 2):
+        expect_list(
+            upstream,
+            {"limit": "100", "offset": str(offset)},
+            {"count": 10**9, "results": [plan_item(offset)]},
+        )
+    with pytest.raises(MalformedResponse, match="Narrow the list"):
+        services.plan_list_all(client=make_client())
+    assert len(upstream.calls) == 3
+
+
+# --- Templates ----------------------------------------------------------------------------------
+
+
+def test_it_gets_a_template_with_its_id_as_one_encoded_segment(upstream):
+    upstream.get(
+        TEMPLATE_URL,
+        json=load_fixture("template_detail.json"),
+        match=[
+            matchers.query_param_matcher({}),
+            matchers.header_matcher({"Authorization": AUTH_HEADER}),
+        ],
+    )
+    template = services.template_get(client=make_client(), api_id=TEMPLATE_ID)
+    assert template == services.Template(
+        api_id=TEMPLATE_ID,
+        name="Engagement Survey",
+        active=True,
+        draft=False,
+        deleted=False,
+        created=datetime(2024, 3, 14, 9, 26, tzinfo=UTC),
+        updated=datetime(2025, 1, 20, 16, 5, tzinfo=UTC),
+    )
+    assert template.state == "active"
+
+
+@pytest.mark.parametrize("api_id", ["../users", "a/b", "x?y", "%2e%2e", "", "a b"])
+def test_impossible_template_ids_never_reach_the_api(upstream, api_id):
+    with pytest.raises(NotFound, match="no template with that id"):
+        services.template_get(client=make_client(), api_id=api_id)
+
+
+@pytest.mark.parametrize(
+    "body", [["unexpected"], {"name": 3}, {"active": "yes"}, {"created_date": "last week"}]
+)
+def test_a_malformed_template_is_reported(upstream, body):
+    upstream.get(TEMPLATE_URL, json=body)
+    with pytest.raises(MalformedResponse):
+        services.template_get(client=make_client(), api_id=TEMPLATE_ID)
+
+
+# --- Progress -----------------------------------------------------------------------------------
+
+
+def test_progress_counts_drafts_with_one_row_and_scans_every_final_page(upstream):
+    finals = [conversation(n, completed=f"2026-0{n}-01T00:00:00Z") for n in range(1, 6)]
+    expect_conversations(upstream, status="draft", limit=1, count=7, results=[conversation(0)])
+    # The API serves 2 rows however many are asked: later pages ask for 2.
+    expect_conversations(upstream, status="final", limit=100, count=5, results=finals[0:2])
+    expect_conversations(upstream, status="final", limit=2, offset=2, count=5, results=finals[2:4])
+    expect_conversations(upstream, status="final", limit=2, offset=4, count=5, results=finals[4:])
+
+    progress = services.plan_progress(client=make_client(), plan_name="Engagement survey")
+
+    assert progress == services.PlanProgress(
+        draft=7,
+        final=5,
+        last_completed=datetime(2026, 5, 1, tzinfo=UTC),
+        complete=True,
+        scanned=5,
+    )
+    assert progress.total == 12 and progress.percent_final == 42
+
+
+def test_progress_scans_a_bounded_number_of_pages(upstream, monkeypatch):
+    monkeypatch.setattr(services, "MAX_CONVERSATION_PAGES", 2)
+    page = [conversation(1, completed="2026-01-01T00:00:00Z")]
+    expect_conversations(upstream, status="draft", limit=1, count=0)
+    expect_conversations(upstream, status="final", limit=100, count=9, results=page)
+    expect_conversations(upstream, status="final", limit=1, offset=1, count=9, results=page)
+    progress = services.plan_progress(client=make_client(), plan_name="Engagement survey")
+    assert (progress.final, progress.scanned, progress.complete) == (9, 2, False)
+
+
+def test_progress_of_a_nameless_plan_asks_nothing(upstream):
+    with pytest.raises(NotFound):
+        services.plan_progress(client=make_client(), plan_name="")
+
+
+def test_extras_run_concurrently_and_keep_each_failure_to_itself(upstream):
+    def slow(status, body):
+        def answer(request):
+            time.sleep(0.3)
+            return status, {}, json.dumps(body)
+
+        return answer
+
+    upstream.add_callback(
+        responses.GET, TEMPLATE_URL, callback=slow(500, {"detail": "A server error occurred."})
+    )
+    upstream.add_callback(
+        responses.GET, CONVERSATIONS_URL, callback=slow(200, {"count": 0, "results": []})
+    )
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    client = make_client()
+    plan = services.plan_get(client=client, api_id=PLAN_ID)
+
+    started = time.monotonic()
+    extras = services.plan_extras(client=client, plan=plan)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 0.6, "three 0.3 s calls ran one after another"
+    assert extras.template is None
+    assert isinstance(extras.template_error, UpstreamUnavailable)
+    assert extras.progress == services.PlanProgress(draft=0, final=0, last_completed=None)
+    assert extras.progress_error is None
+
+
+def test_the_per_request_memo_is_safe_across_threads(upstream):
+    def slow_answer(request):
+        time.sleep(0.2)
+        return 200, {}, json.dumps(load_fixture("plan_detail.json"))
+
+    upstream.add_callback(responses.GET, PLAN_URL, callback=slow_answer)
+    client = make_client()  # no shared cache: only the memo can deduplicate
+    threads = [
+        threading.Thread(target=services.plan_get, kwargs={"client": client, "api_id": PLAN_ID})
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(upstream.calls) == 1

@@ -1,0 +1,116 @@
+import csv
+import io
+
+import pytest
+from django.utils import timezone
+
+from plans.exports import neutralise
+from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, expect_extras, load_fixture, plan_item
+from tests.test_plan_list import expect_all
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response) -> list[list[str]]:
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+
+def test_it_exports_every_matching_plan_in_the_lists_order(admin_client, upstream):
+    expect_all(upstream, filters={"name": "Plan"})
+
+    response = admin_client.get("/plans/export.csv?name=Plan&status=draft&sort=-name&page=2")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = timezone.localdate().strftime("%Y%m%d")
+    assert response["Content-Disposition"] == f'attachment; filename="plans-{today}.csv"'
+    rows = read_csv(response)
+    assert rows[0] == ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
+    assert len(rows) == 1 + 69  # all the drafts, not one page
+    assert rows[1][:4] == ["Plan 136", "Engagement Survey", "draft", "Every 4 weeks"]
+    assert rows[3][:4] == ["Plan 132", "Engagement Survey", "draft", "One-off"]
+    assert rows[1][6] == "http://testserver/plans/580:00000000-0000-4000-8000-000000000136/"
+
+
+def test_it_exports_without_local_filters_too(admin_client, upstream):
+    expect_all(upstream, count=130)
+    rows = read_csv(admin_client.get("/plans/export.csv"))
+    assert len(rows) == 131
+    assert len(upstream.calls) == 2
+
+
+def test_it_neutralises_formulas(admin_client, upstream):
+    names = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "Plain – é"]
+    expect_all(upstream, items=[plan_item(i, name=name) for i, name in enumerate(names)])
+    rows = read_csv(admin_client.get("/plans/export.csv"))
+    assert [row[0] for row in rows[1:]] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "Plain – é",
+    ]
+
+
+@pytest.mark.parametrize(("value", "safe"), [(None, ""), ("a=b", "a=b"), ("-", "'-")])
+def test_neutralise_only_touches_leading_triggers(value, safe):
+    assert neutralise(value) == safe
+
+
+def test_a_bad_export_query_is_a_400_without_upstream_calls(admin_client, upstream):
+    response = admin_client.get("/plans/export.csv?status=nope")
+    assert response.status_code == 400
+    assert len(upstream.calls) == 0
+
+
+def test_export_requires_the_view_plans_permission(client, django_user_model, upstream):
+    client.force_login(django_user_model.objects.create_user("nobody"))
+    assert client.get("/plans/export.csv").status_code == 403
+
+
+def test_an_upstream_failure_during_export_is_a_friendly_page(admin_client, upstream):
+    upstream.get(PLANS_URL, json={"detail": "A server error occurred."}, status=500)
+    response = admin_client.get("/plans/export.csv")
+    assert response.status_code == 503
+    assert "server error" in response.content.decode()
+
+
+# --- Assigned users -------------------------------------------------------------------------
+
+
+def test_it_exports_the_assigned_users_matching_the_search(admin_client, upstream):
+    users = [
+        {"api_id": "582:1", "name": "Joanne Stefani", "email": "jstefani@test.com"},
+        {"api_id": "582:2", "name": "Liam Brown", "email": "liam@test.com"},
+        {"api_id": "582:3", "name": "=cmd|' /C calc'!A0", "email": "stef@evil.test"},
+    ]
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
+
+    response = admin_client.get(f"/plans/{PLAN_ID}/users.csv?q=STEF")
+
+    today = timezone.localdate().strftime("%Y%m%d")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="engagement-survey-users-{today}.csv"'
+    )
+    assert read_csv(response) == [
+        ["Name", "Email", "User ID"],
+        ["Joanne Stefani", "jstefani@test.com", "582:1"],
+        ["'=cmd|' /C calc'!A0", "stef@evil.test", "582:3"],
+    ]
+    assert len(upstream.calls) == 1  # no template or progress calls for an export
+
+
+def test_the_detail_page_links_to_the_users_export_with_its_search(admin_client, upstream):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_extras(upstream)
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=joanne+s").content.decode()
+    assert f'href="/plans/{PLAN_ID}/users.csv?q=joanne+s"' in html
+
+
+def test_the_users_export_of_a_missing_plan_is_a_404(admin_client, upstream):
+    upstream.get(PLAN_URL, json={"detail": "Not found."}, status=404)
+    assert admin_client.get(f"/plans/{PLAN_ID}/users.csv").status_code == 404
