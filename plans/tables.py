@@ -71,7 +71,7 @@ class PlanTable(tables.Table):
 
     class Meta:
         orderable = False  # the API offers no ordering
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "plans/table.html"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
 
@@ -92,7 +92,7 @@ class UserTable(tables.Table):
 
     class Meta:
         orderable = False
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "plans/table.html"
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
 
@@ -105,6 +105,6 @@ class DepartmentTable(tables.Table):
 
     class Meta:
         orderable = False
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "plans/table.html"
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."
