@@ -37,8 +37,13 @@ run: install
 	fi
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# axe-core for the accessibility tests, pinned in package-lock.json (reinstalled when it changes).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## test: lint, then the whole suite (service, views, end-to-end, browser)
-test: install-dev
+test: install-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -52,4 +57,4 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .hypothesis node_modules test-results

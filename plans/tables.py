@@ -109,7 +109,7 @@ class PlanTable(tables.Table):
 
     class Meta:
         order_by_field = "sort"
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "plans/table.html"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
 
@@ -139,7 +139,7 @@ class UserTable(tables.Table):
 
     class Meta:
         orderable = False
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "plans/table.html"
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
 
@@ -152,6 +152,6 @@ class DepartmentTable(tables.Table):
 
     class Meta:
         orderable = False
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "plans/table.html"
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."

@@ -2,7 +2,7 @@
 # Install (if missing) and start, on loopback, the system services the test
 # suite needs: Redis on 127.0.0.1:6379, PostgreSQL on 127.0.0.1:5432 (role and
 # database "pe365", password "pe365", role may CREATE DATABASE), and headless
-# Chromium at /usr/bin/chromium with fonts.
+# Chromium at /usr/bin/chromium with fonts (CJK included), plus npm for axe-core.
 #
 # Usage:
 #   eval "$(scripts/services.sh)"     # start everything, export TEST_* in this shell
@@ -111,6 +111,11 @@ missing=()
 { [ -n "$(pg_bindir)" ] && command -v psql && command -v pg_isready; } >/dev/null 2>&1 || missing+=(postgresql)
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 pkg_installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
+# CJK glyphs for the demo data's Japanese names in browser tests and screenshots (1.8 MB;
+# fonts-noto-cjk looks better but is 56 MB).
+pkg_installed fonts-droid-fallback || missing+=(fonts-droid-fallback)
+# npm installs axe-core (package-lock.json) for the accessibility tests.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ ${#SUDO[@]} -gt 0 ] && ! command -v sudo >/dev/null 2>&1; then
@@ -122,7 +127,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 else
-    log "packages: all present (redis-server, postgresql, chromium, fonts-dejavu-core)"
+    log "packages: all present (redis-server, postgresql, chromium, fonts, npm)"
 fi
 
 # --- 2. Redis ----------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""What an HR admin does all day, in a real browser against the real server and demo API."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from plans.demo_api import data
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+
+
+def summary(page: Page):
+    return page.locator("#result-summary")
+
+
+def column(page: Page, number: int):
+    """The cells of one column of the plans table (1 = Plan, 2 = Template, 3 = Status)."""
+    return page.locator(f".plans-table tbody td:nth-child({number})")
+
+
+def pager(page: Page):
+    return page.get_by_role("navigation", name="Pages of plans")
+
+
+def test_it_asks_for_a_login_then_shows_the_plans(fresh_page):
+    page = fresh_page
+    page.goto("/plans/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/plans/$"))
+    expect(page).to_have_title("Log in · Perform & Engage 365")
+
+    log_in(page)
+
+    expect(page).to_have_url(re.compile(r"/plans/$"))
+    expect(page).to_have_title("Plans · Perform & Engage 365")
+    expect(summary(page)).to_have_text("Showing 1–25 of 150 plans")
+    expect(page.locator(".plans-table tbody tr")).to_have_count(25)
+    expect(page.get_by_text("Signed in as e2e-admin")).to_be_visible()
+
+
+def test_it_refuses_a_wrong_password_with_a_message(fresh_page):
+    page = fresh_page
+    page.goto("/accounts/login/")
+    log_in(page, password="not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text("enter a correct username and password")
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+
+def test_it_filters_by_name(page):
+    page.goto("/plans/")
+    page.get_by_label("Plan name").fill("zürich")
+    page.get_by_role("button", name="Filter").click()
+
+    expect(page).to_have_url(re.compile(r"[?&]name=z%C3%BCrich(&|$)"))
+    expect(page).to_have_title("Plans · zürich · Perform & Engage 365")
+    expect(summary(page)).to_have_text("Showing 1–6 of 6 plans")
+    names = column(page, 1).all_inner_texts()
+    assert len(names) == 6 and all("zürich" in name.lower() for name in names)
+    expect(page.get_by_label("Plan name")).to_have_value("zürich")
+
+
+def test_it_filters_by_template(page):
+    page.goto("/plans/")
+    page.get_by_label("Template").fill("Évaluation annuelle")
+    page.get_by_role("button", name="Filter").click()
+
+    expect(page).to_have_title("Plans · Évaluation annuelle · Perform & Engage 365")
+    expect(summary(page)).to_have_text("Showing 1–18 of 18 plans")
+    assert set(column(page, 2).all_inner_texts()) == {"Évaluation annuelle"}
+
+
+def test_it_says_so_when_nothing_matches_and_clears_the_filters(page):
+    page.goto("/plans/?name=no+plan+is+called+this")
+    expect(summary(page)).to_have_text("No plans")
+    expect(page.get_by_text("No plans match these filters.")).to_be_visible()
+
+    page.get_by_role("link", name="Clear").click()
+    expect(page).to_have_url(re.compile(r"/plans/$"))
+    expect(summary(page)).to_have_text("Showing 1–25 of 150 plans")
+
+
+def test_it_pages_forward_and_back(page):
+    page.goto("/plans/")
+    first_page_names = column(page, 1).all_inner_texts()
+
+    pager(page).get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"[?&]page=2"))
+    expect(summary(page)).to_have_text("Showing 26–50 of 150 plans")
+    expect(pager(page).locator("[aria-current=page]")).to_have_text("2")
+    assert not set(column(page, 1).all_inner_texts()) & set(first_page_names)
+
+    pager(page).get_by_role("link", name="6", exact=True).click()
+    expect(summary(page)).to_have_text("Showing 126–150 of 150 plans")
+    expect(pager(page).get_by_role("link", name="Next")).to_have_count(0)
+
+    pager(page).get_by_role("link", name="Previous").click()
+    expect(summary(page)).to_have_text("Showing 101–125 of 150 plans")
+
+    page.go_back()
+    page.go_back()
+    expect(summary(page)).to_have_text("Showing 26–50 of 150 plans")
+    page.go_back()
+    expect(summary(page)).to_have_text("Showing 1–25 of 150 plans")
+    assert column(page, 1).all_inner_texts() == first_page_names
+
+
+def test_it_changes_the_page_size_and_keeps_it_while_paging(page):
+    page.goto("/plans/?template_name=Manager")
+    page.get_by_label("Rows per page").select_option("10")
+    page.get_by_role("button", name="Filter").click()
+
+    expect(summary(page)).to_have_text("Showing 1–10 of 26 plans")
+    expect(page.locator(".plans-table tbody tr")).to_have_count(10)
+
+    pager(page).get_by_role("link", name="Next").click()
+    expect(summary(page)).to_have_text("Showing 11–20 of 26 plans")
+    expect(page.get_by_label("Rows per page")).to_have_value("10")
+    expect(page.get_by_label("Template")).to_have_value("Manager")
+
+    page.get_by_label("Rows per page").select_option("100")
+    page.get_by_role("button", name="Filter").click()
+    expect(summary(page)).to_have_text("Showing 1–26 of 26 plans")
+    expect(pager(page)).to_have_count(0)
+
+
+def test_it_opens_a_plan_from_the_list(page):
+    page.goto("/plans/")
+    page.get_by_role("link", name=data.COMPANY_WIDE_PLAN_NAME).click()
+
+    expect(page).to_have_title(f"{data.COMPANY_WIDE_PLAN_NAME} · Perform & Engage 365")
+    expect(page.get_by_role("heading", level=1)).to_have_text(data.COMPANY_WIDE_PLAN_NAME)
+    expect(page.locator("h1 + .badge")).to_have_text("active")
+    expect(page.get_by_role("heading", name="Assigned users")).to_contain_text("3,000 users")
+    expect(page.get_by_role("navigation", name="Pages of users")).to_be_visible()
+
+    page.get_by_role("link", name="← All plans").click()
+    expect(page).to_have_url(re.compile(r"/plans/$"))
+
+
+def test_a_bookmarked_filtered_list_opens_after_login_in_a_fresh_browser(fresh_page):
+    page = fresh_page
+    bookmark = "/plans/?template_name=Weekly+Check-in&per_page=10&page=2"
+    page.goto(bookmark)
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    expect(page.get_by_text("Log in to see that page.")).to_be_visible()
+
+    log_in(page)
+
+    expect(page).to_have_url(re.compile(re.escape(bookmark) + "$"))
+    expect(summary(page)).to_have_text("Showing 11–20 of 21 plans")
+    expect(page.get_by_label("Template")).to_have_value("Weekly Check-in")
+
+
+@pytest.mark.parametrize("api_id", [COMPANY_WIDE["api_id"], quote(COMPANY_WIDE["api_id"], safe="")])
+def test_a_shared_plan_link_opens_after_login_in_a_fresh_browser(fresh_page, api_id):
+    page = fresh_page
+    page.goto(f"/plans/{api_id}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+
+    log_in(page)
+
+    # Django hands ?next= the decoded path, so both links land on the raw-colon URL.
+    expect(page).to_have_url(re.compile(re.escape(f"/plans/{COMPANY_WIDE['api_id']}/") + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(data.COMPANY_WIDE_PLAN_NAME)
+
+
+def test_it_logs_out(fresh_page):
+    page = fresh_page
+    page.goto("/accounts/login/")
+    log_in(page)
+    expect(page).to_have_url(re.compile(r"/plans/$"))
+
+    page.get_by_role("button", name="Log out").click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    page.goto("/plans/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/plans/$"))
+
+
+def test_an_unknown_plan_gets_a_not_found_page(page):
+    response = page.goto("/plans/580:no-such-plan/")
+    assert response.status == 404
+    expect(page).to_have_title("Not found · Perform & Engage 365")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(page.get_by_role("link", name="go to all plans")).to_be_visible()
+    expect(page.get_by_role("link", name="Try again")).to_have_count(0)

@@ -1,0 +1,120 @@
+"""The look: readable at 1280 px, usable at 375 px, a header row that stays in view,
+dark mode from the system setting, titles that name the view, a favicon, and screenshots.
+"""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from plans.demo_api import data
+from tests.browser.conftest import RESULTS, new_context
+from tests.servers import ROOT
+
+pytestmark = pytest.mark.browser
+
+COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+# `UPDATE_SCREENSHOTS=1 make test` refreshes the README's pictures; otherwise they are
+# taken all the same, into test-results/, so a test run leaves the working tree clean.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else RESULTS / "screenshots"
+)
+
+
+def test_the_list_fits_a_phone_and_its_table_scrolls_sideways(browser, site, signed_in):
+    context = new_context(
+        browser, site, storage_state=signed_in, viewport={"width": 375, "height": 740}
+    )
+    try:
+        page = context.new_page()
+        page.goto("/plans/")
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert page_width <= 375, "the page itself never scrolls sideways"
+
+        table_box = page.locator(".table-container")
+        overflow = table_box.evaluate("el => getComputedStyle(el).overflowX")
+        assert overflow == "auto", "a wide table scrolls inside its own box"
+        expect(page.get_by_role("button", name="Filter")).to_be_in_viewport()
+        expect(page.get_by_role("button", name="Log out")).to_be_in_viewport()
+        expect(page.get_by_role("link", name=data.COMPANY_WIDE_PLAN_NAME)).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_table_header_stays_in_view_while_scrolling(page):
+    page.goto("/plans/?per_page=50")
+    header = page.locator(".plans-table thead th").first
+    assert header.evaluate("el => el.getBoundingClientRect().top") > 100
+
+    page.mouse.wheel(0, 1500)
+    page.wait_for_function("() => window.scrollY >= 1000")
+
+    assert header.evaluate("el => el.getBoundingClientRect().top") == 0
+    expect(header).to_be_in_viewport()
+
+
+def test_it_follows_the_system_colour_scheme(browser, site, signed_in):
+    context = new_context(browser, site, storage_state=signed_in, color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto("/plans/")
+        html = page.locator("html")
+        expect(html).to_have_attribute("data-bs-theme", "dark")
+        body_colour = "() => getComputedStyle(document.body).backgroundColor"
+        assert page.evaluate(body_colour) == "rgb(33, 37, 41)"
+
+        page.emulate_media(color_scheme="light")  # the system switches while the page is open
+        expect(html).to_have_attribute("data-bs-theme", "light")
+        assert page.evaluate(body_colour) == "rgb(255, 255, 255)"
+    finally:
+        context.close()
+
+
+def test_titles_name_the_view(page):
+    page.goto("/plans/?template_name=Engagement+Survey")
+    expect(page).to_have_title("Plans · Engagement Survey · Perform & Engage 365")
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+    expect(page).to_have_title(f"{data.COMPANY_WIDE_PLAN_NAME} · Perform & Engage 365")
+
+
+def test_statuses_are_badges_and_the_favicon_is_served(page):
+    page.goto("/plans/")
+    badges = page.locator(".plans-table tbody td:nth-child(3) .badge")
+    expect(badges).to_have_count(25)
+    assert set(badges.all_inner_texts()) == {"Active", "Draft"}  # capitalised by CSS
+
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    response = page.request.get(icon)
+    assert response.ok and response.headers["content-type"] == "image/svg+xml"
+
+
+def freeze_clock(page) -> None:
+    """Pin the footer's "Data as of" time so the screenshots only change with the design."""
+    page.locator("footer time").evaluate_all(
+        "els => els.forEach(el => { el.textContent = '09:30:00 UTC'; })"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("plan-list", "/plans/"),
+        ("plan-list-filtered", "/plans/?template_name=%C3%89valuation+annuelle&per_page=10"),
+        ("plan-detail", f"/plans/{COMPANY_WIDE['api_id']}/"),
+        ("error-upstream-unavailable", "/plans/?name=!fault:500"),
+    ],
+)
+def test_it_takes_screenshots_at_1280_by_800(page, name, path):
+    page.goto(path)
+    freeze_clock(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"{name}.png"
+
+    page.screenshot(path=target, animations="disabled", caret="hide")
+
+    assert target.stat().st_size > 10_000
+    assert page.viewport_size == {"width": 1280, "height": 800}
+    assert re.search(r"\S", page.locator("main").inner_text())
