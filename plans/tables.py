@@ -71,7 +71,9 @@ class PlanTable(tables.Table):
 
     class Meta:
         orderable = False  # the API offers no ordering
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        # bootstrap5-responsive with the rows written out: the per-cell machinery was
+        # most of the list page's time (tests/test_plan_table.py keeps the two in step).
+        template_name = "plans/plan_table.html"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
 
