@@ -245,6 +245,8 @@ def run(args: argparse.Namespace) -> dict:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Other work on the machine skews every figure: compare runs on a quiet machine.
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "settings": {
             "upstream_latency_ms": args.latency_ms,
@@ -299,13 +301,16 @@ def run(args: argparse.Namespace) -> dict:
             )
             report["load_warm_list"]["upstream_calls"] = api.calls()
             report["worker_memory"] = worker_memory(pid_file)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 
 def table(report: dict) -> str:
     lines = [
         f"Upstream latency {report['settings']['upstream_latency_ms']:g} ms, "
-        f"{report['machine']['cpus']} CPUs, {report['settings']['samples']} samples per page",
+        f"{report['machine']['cpus']} CPUs, {report['settings']['samples']} samples per page, "
+        f"load average {report['machine']['load_average_at_start'][0]} at start, "
+        f"{report['machine']['load_average_at_end'][0]} at end",
         "",
         "Cache off       upstream med/p95   page med/p95      ratio  overhead  calls/view",
     ]
