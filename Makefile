@@ -9,7 +9,7 @@ PORT ?= 8000
 -include .env
 export
 
-.PHONY: run serve test lint format install install-dev clean
+.PHONY: run serve bench test lint format install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ run: install
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+## serve: production serving: migrate, collectstatic, then gunicorn (gunicorn.conf.py) on $(HOST):$(PORT)
+serve: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn
+
+## bench: the benchmark of bench/run.py (demo API with 50 ms latency, gunicorn, ~2 minutes)
+bench: install-dev
+	$(BIN)/python bench/run.py
 
 ## test: lint, then the whole suite (service, views, end-to-end, browser)
 test: install-dev node_modules/.installed

@@ -165,6 +165,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pe365",
+            # A slow or unreachable Redis must cost a page little: plans.services then
+            # calls the API directly instead of waiting on the cache.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:

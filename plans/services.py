@@ -21,8 +21,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -282,19 +283,15 @@ class Client:
         if not self.cache_ttl:
             return time.time(), self._fetch(path, params)
         cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
-        if not self.bypass_cache:
-            hit = cache.get(cache_key)
-            if hit is not None:
-                return hit
+        if not self.bypass_cache and (hit := _cache_get(cache_key)) is not None:
+            return hit
         # Single flight: concurrent misses for one key in this process wait for the
         # first thread's answer instead of each calling the API.
-        with _key_lock(cache_key):
-            if not self.bypass_cache:
-                hit = cache.get(cache_key)
-                if hit is not None:
-                    return hit
+        with _single_flight(cache_key):
+            if not self.bypass_cache and (hit := _cache_get(cache_key)) is not None:
+                return hit
             entry = (time.time(), self._fetch(path, params))
-            cache.set(cache_key, entry, self.cache_ttl)
+            _cache_set(cache_key, entry, self.cache_ttl)
             return entry
 
     # Every frame from here down (requests, urllib3) holds the credentials or the
@@ -363,13 +360,49 @@ class Client:
         )
 
 
-_key_locks: dict[str, threading.Lock] = {}
-_key_locks_guard = threading.Lock()
+# --- Shared cache helpers -----------------------------------------------------------------
+#
+# The shared cache only saves upstream calls; it must never take a page down. If it fails
+# (Redis restarting, unreachable, full), the page is served straight from the API and the
+# failure is logged, like a miss.
 
 
-def _key_lock(key: str) -> threading.Lock:
-    with _key_locks_guard:
-        return _key_locks.setdefault(key, threading.Lock())
+def _cache_get(key: str) -> tuple[float, Any] | None:
+    try:
+        return cache.get(key)
+    except Exception as error:  # any backend's error: Redis, memcached, pickling
+        log.warning("shared cache unavailable, calling upstream: %s", type(error).__name__)
+        return None
+
+
+def _cache_set(key: str, entry: tuple[float, Any], ttl: int) -> None:
+    try:
+        cache.set(key, entry, ttl)
+    except Exception as error:
+        log.warning("shared cache unavailable, answer not stored: %s", type(error).__name__)
+
+
+# One lock per key being fetched right now, dropped when its last waiter leaves, so the
+# table holds only in-flight keys and never grows with the number of pages ever viewed.
+_flights: dict[str, tuple[threading.Lock, int]] = {}
+_flights_guard = threading.Lock()
+
+
+@contextmanager
+def _single_flight(key: str) -> Iterator[None]:
+    with _flights_guard:
+        lock, waiters = _flights.get(key) or (threading.Lock(), 0)
+        _flights[key] = (lock, waiters + 1)
+    try:
+        with lock:
+            yield
+    finally:
+        with _flights_guard:
+            lock, waiters = _flights[key]
+            if waiters == 1:
+                del _flights[key]
+            else:
+                _flights[key] = (lock, waiters - 1)
 
 
 def _retry_delay(response: requests.Response, attempt: int) -> float:

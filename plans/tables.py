@@ -96,7 +96,12 @@ def plan_url(api_id: str, *, back: str = "") -> str | None:
         url = reverse("plans:detail", kwargs={"api_id": api_id})
     except NoReverseMatch:  # an id the detail URL can never carry (e.g. with a "/")
         return None
-    return f"{url}?{urlencode({'back': back})}" if back else url
+    return f"{url}?{back_query(back)}" if back else url
+
+
+def back_query(back: str) -> str:
+    """The detail URL's query string that carries the way back to the list."""
+    return urlencode({"back": back}) if back else ""
 
 
 class PlanTable(tables.Table):
@@ -109,13 +114,16 @@ class PlanTable(tables.Table):
 
     class Meta:
         order_by_field = "sort"
-        template_name = "plans/table.html"
+        # plans/table.html with the rows written out: django-tables2's per-cell machinery
+        # was most of the list page's time (tests/test_plan_table.py keeps the two in step).
+        template_name = "plans/plan_table.html"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
 
     def __init__(self, *args, back: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.back = back
+        self.back_query = back_query(back)  # for plans/plan_table.html
 
     def render_name(self, value, record):
         url = plan_url(record.api_id, back=self.back)

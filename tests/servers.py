@@ -39,7 +39,8 @@ def wait_until_up(url: str, *, process: subprocess.Popen, timeout: float = 30) -
         try:
             requests.get(url, timeout=1, allow_redirects=False)
             return
-        except requests.ConnectionError:
+        # gunicorn listens before its workers have loaded the app: a first read may time out.
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 
@@ -106,12 +107,23 @@ def dashboard_env(api_url: str | None, **overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def dashboard(env: dict[str, str], *, server: str = "runserver") -> Iterator[str]:
-    """Migrate a throw-away database, create a superuser, serve; yields the base URL."""
+def dashboard(
+    env: dict[str, str], *, server: str = "runserver", gunicorn_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Migrate a throw-away database, create a superuser, serve; yields the base URL.
+
+    `server="gunicorn"` serves like `make serve`: collectstatic first (when DEBUG is
+    off), then gunicorn with the repository's gunicorn.conf.py plus `gunicorn_args`.
+    Pass DATABASE_URL in `env` to reach the database from outside (see session_cookie).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         env = {**env, "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{tmp}/db.sqlite3"}
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        if server == "gunicorn" and env.get("DJANGO_DEBUG") != "1":
+            subprocess.run(
+                [*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+            )
         subprocess.run(
             [*manage, "createsuperuser", "--noinput", "--email", "e2e@example.com"],
             cwd=ROOT,
@@ -125,7 +137,7 @@ def dashboard(env: dict[str, str], *, server: str = "runserver") -> Iterator[str
         )
         port = free_port()
         if server == "gunicorn":
-            args = [PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"127.0.0.1:{port}"]
+            args = [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *gunicorn_args]
         else:
             args = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
         url = f"http://127.0.0.1:{port}"
@@ -152,3 +164,23 @@ def log_in(
     response.raise_for_status()
     assert response.url.endswith("/plans/"), "login failed"
     return session
+
+
+def session_cookie(env: dict[str, str], username: str = E2E_USER) -> str:
+    """A logged-in session for `username`, made in the dashboard's database (DATABASE_URL).
+
+    With DEBUG off the session cookie is Secure, so a client on plain loopback HTTP (the
+    benchmark) cannot log in through the form; it sends `Cookie: sessionid=<this>` instead.
+    """
+    script = (
+        "import django; django.setup()\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from django.test import Client\n"
+        "client = Client()\n"
+        f"client.force_login(get_user_model().objects.get(username={username!r}))\n"
+        "print(client.cookies['sessionid'].value)\n"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()

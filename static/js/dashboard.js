@@ -1,1 +1,12 @@
 // Small progressive enhancements. The dashboard works without JavaScript.
+
+// "Data as of 10:42:07 UTC" is rendered in the server's time zone; show the reader's own
+// clock instead, keeping the full date and zone in the tooltip.
+document.querySelectorAll("time[data-local-time]").forEach((element) => {
+  const when = new Date(element.getAttribute("datetime"));
+  if (Number.isNaN(when.getTime())) return;
+  element.textContent = when.toLocaleTimeString([], {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+  });
+  element.title = when.toString();
+});

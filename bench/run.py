@@ -1,0 +1,364 @@
+"""Benchmark: what the dashboard adds on top of the upstream API, cold and warm, under load.
+
+    python bench/run.py                # or: make bench   (about two minutes)
+    python bench/run.py --help
+
+Starts the demo API with a fixed added latency (default 50 ms) and the dashboard under
+gunicorn exactly as `make serve` runs it (gunicorn.conf.py, DEBUG off, whitenoise), on
+free loopback ports, then measures in one run:
+
+1. a direct upstream call next to the page it feeds (list of 25 and 100 rows, detail of
+   a 1-user plan and of the 3,000-user plan), with the shared cache off: median, p95
+   and the ratio page / upstream call; requests alternate, so both see the same machine;
+2. the same pages with a warm shared cache;
+3. upstream calls per page view, cold and warm (from the demo API's /_demo/stats);
+4. N concurrent clients (default 50) for D seconds (default 30) on the warm list page:
+   requests/s, p95, errors; the load generator runs in separate processes, and its own
+   ceiling is measured first against the demo API's stats endpoint;
+5. the resident memory (RSS) of each gunicorn worker after the load.
+
+Prints a table and writes everything to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from base64 import b64encode
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the project's modules
+
+from plans.demo_api import DEMO_API_KEY, DEMO_USERNAME, data  # noqa: E402
+from tests.servers import dashboard, dashboard_env, demo_api, session_cookie  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+UPSTREAM_AUTH = "Basic " + b64encode(f"{DEMO_USERNAME}:{DEMO_API_KEY}".encode()).decode()
+PLANS = "/api/v2/conversation_plans/"
+
+
+# --- Plain HTTP with keep-alive: cheap enough that the client is never what we measure -----
+
+
+class Connection:
+    """One keep-alive connection to one server; `get` returns (status, seconds)."""
+
+    def __init__(self, base_url: str, headers: dict[str, str]):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.headers = headers
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def get(self, path: str) -> tuple[int, float]:
+        started = time.perf_counter()
+        try:
+            self.conn.request("GET", path, headers=self.headers)
+            response = self.conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            return 0, time.perf_counter() - started
+        return response.status, time.perf_counter() - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+# --- The pages under test --------------------------------------------------------------------
+
+
+def scenarios() -> list[dict[str, str]]:
+    """Each page next to the one upstream call that feeds it."""
+    plans = data.plans()
+    big = next(p for p in plans if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+    one = next(p for p in plans if len(p["assigned_users"]) == 1)
+    return [
+        {"name": "list, 25 rows", "page": "/plans/", "upstream": f"{PLANS}?limit=25&offset=0"},
+        {
+            "name": "list, 100 rows",
+            "page": "/plans/?per_page=100",
+            "upstream": f"{PLANS}?limit=100&offset=0",
+        },
+        {
+            "name": "detail, 1 user",
+            "page": f"/plans/{one['api_id']}/",
+            "upstream": f"{PLANS}{quote(one['api_id'], safe='')}/",
+        },
+        {
+            "name": f"detail, {len(big['assigned_users']):,} users",
+            "page": f"/plans/{big['api_id']}/",
+            "upstream": f"{PLANS}{quote(big['api_id'], safe='')}/",
+        },
+    ]
+
+
+def latency(site: Connection, api: Connection, scenario: dict, samples: int) -> dict:
+    """Page and direct upstream call, alternating, after a few warm-up rounds."""
+    page, upstream = [], []
+    for round_ in range(samples + 3):
+        status, page_time = site.get(scenario["page"])
+        assert status == 200, f"{scenario['page']} answered {status}"
+        status, upstream_time = api.get(scenario["upstream"])
+        assert status == 200, f"{scenario['upstream']} answered {status}"
+        if round_ >= 3:
+            page.append(page_time)
+            upstream.append(upstream_time)
+    median_page, median_upstream = statistics.median(page), statistics.median(upstream)
+    return {
+        "upstream_median_ms": ms(median_upstream),
+        "upstream_p95_ms": ms(percentile(upstream, 0.95)),
+        "page_median_ms": ms(median_page),
+        "page_p95_ms": ms(percentile(page, 0.95)),
+        "ratio": round(median_page / median_upstream, 2),
+        "overhead_median_ms": ms(median_page - median_upstream),
+    }
+
+
+def warm_latency(site: Connection, scenario: dict, samples: int) -> dict:
+    site.get(scenario["page"])  # fill the cache
+    times = []
+    for _ in range(samples + 3):
+        status, seconds = site.get(scenario["page"])
+        assert status == 200
+        times.append(seconds)
+    times = times[3:]
+    return {
+        "page_median_ms": ms(statistics.median(times)),
+        "page_p95_ms": ms(percentile(times, 0.95)),
+    }
+
+
+def upstream_calls(site: Connection, api, path: str) -> int:
+    api.reset_stats()
+    status, _ = site.get(path)
+    assert status == 200
+    return api.calls()
+
+
+# --- Load: clients in separate processes, threads inside them ----------------------------------
+
+
+def _load_worker(base_url, headers, path, threads, duration, queue):
+    deadline = time.monotonic() + duration
+    results: list[list] = [[] for _ in range(threads)]
+
+    def client(mine: list) -> None:
+        connection = Connection(base_url, headers)
+        while time.monotonic() < deadline:
+            mine.append(connection.get(path))
+
+    pool = [threading.Thread(target=client, args=(results[i],)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    queue.put([sample for mine in results for sample in mine])
+
+
+def load(base_url: str, headers: dict, path: str, *, clients: int, duration: float) -> dict:
+    processes = max(1, min(os.cpu_count() or 1, clients))
+    spawn = multiprocessing.get_context("spawn")
+    queue = spawn.Queue()
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    workers = [
+        spawn.Process(target=_load_worker, args=(base_url, headers, path, share, duration, queue))
+        for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    samples = [sample for _ in workers for sample in queue.get()]
+    for worker in workers:
+        worker.join()
+    ok = [seconds for status, seconds in samples if status == 200]
+    return {
+        "clients": clients,
+        "client_processes": processes,
+        "seconds": duration,
+        "requests": len(samples),
+        "requests_per_second": round(len(samples) / duration, 1),
+        "median_ms": ms(statistics.median(ok)) if ok else None,
+        "p95_ms": ms(percentile(ok, 0.95)) if ok else None,
+        "errors": len(samples) - len(ok),
+    }
+
+
+# --- Memory ------------------------------------------------------------------------------------
+
+
+def worker_memory(pid_file: Path) -> list[dict]:
+    master = int(pid_file.read_text())
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    memory = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss_kb = int(
+            next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]
+        )
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        pss_kb = int(
+            next(line for line in rollup.splitlines() if line.startswith("Pss:")).split()[1]
+        )
+        memory.append(
+            {"pid": int(pid), "rss_mb": round(rss_kb / 1024, 1), "pss_mb": round(pss_kb / 1024, 1)}
+        )
+    return memory
+
+
+# --- The run -----------------------------------------------------------------------------------
+
+
+def production_env(api_url: str, db_path: Path, cache_ttl: int) -> dict[str, str]:
+    return dashboard_env(
+        api_url,
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; TLS ends at the proxy
+        DATABASE_URL=f"sqlite:///{db_path}",
+        PE365_CACHE_TTL=str(cache_ttl),
+    )
+
+
+def run(args: argparse.Namespace) -> dict:
+    report: dict = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            # Other work on the machine skews every figure: compare runs on a quiet machine.
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
+        "settings": {
+            "upstream_latency_ms": args.latency_ms,
+            "samples": args.samples,
+            "web_concurrency": os.environ.get("WEB_CONCURRENCY", "2 (default)"),
+            "gunicorn_threads": os.environ.get("GUNICORN_THREADS", "4 (default)"),
+        },
+    }
+    pages = scenarios()
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        api = stack.enter_context(demo_api(latency_ms=args.latency_ms))
+        upstream = Connection(api.url, {"Authorization": UPSTREAM_AUTH})
+
+        print(f"demo API at {api.url} with {args.latency_ms:g} ms latency", file=sys.stderr)
+        print("load generator ceiling (demo API stats endpoint, no latency)…", file=sys.stderr)
+        report["load_generator_ceiling"] = load(
+            api.url, {}, "/_demo/stats", clients=args.clients, duration=5
+        )
+
+        # Shared cache off: every page view is one upstream call.
+        env = production_env(api.url, tmp / "off.sqlite3", cache_ttl=0)
+        with dashboard(env, server="gunicorn") as url:
+            site = Connection(url, {"Cookie": f"sessionid={session_cookie(env)}"})
+            print(f"cache off: dashboard at {url}", file=sys.stderr)
+            report["cache_off"] = {}
+            for page in pages:
+                result = latency(site, upstream, page, args.samples)
+                result["upstream_calls_per_view"] = upstream_calls(site, api, page["page"])
+                report["cache_off"][page["name"]] = result
+
+        # Shared cache on (30 s): the first view of a page is cold, the rest are warm.
+        env = production_env(api.url, tmp / "on.sqlite3", cache_ttl=30)
+        pid_file = tmp / "gunicorn.pid"
+        with dashboard(env, server="gunicorn", gunicorn_args=("--pid", str(pid_file))) as url:
+            headers = {"Cookie": f"sessionid={session_cookie(env)}"}
+            site = Connection(url, headers)
+            print(f"cache on: dashboard at {url}", file=sys.stderr)
+            report["cache_on"] = {}
+            for page in pages:
+                cold = upstream_calls(site, api, page["page"])
+                warm = upstream_calls(site, api, page["page"])
+                result = warm_latency(site, page, args.samples)
+                result.update(upstream_calls_cold=cold, upstream_calls_warm=warm)
+                report["cache_on"][page["name"]] = result
+
+            print(f"{args.clients} clients for {args.duration:g} s on /plans/…", file=sys.stderr)
+            site.get("/plans/")
+            api.reset_stats()
+            report["load_warm_list"] = load(
+                url, headers, "/plans/", clients=args.clients, duration=args.duration
+            )
+            report["load_warm_list"]["upstream_calls"] = api.calls()
+            report["worker_memory"] = worker_memory(pid_file)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return report
+
+
+def table(report: dict) -> str:
+    lines = [
+        f"Upstream latency {report['settings']['upstream_latency_ms']:g} ms, "
+        f"{report['machine']['cpus']} CPUs, {report['settings']['samples']} samples per page, "
+        f"load average {report['machine']['load_average_at_start'][0]} at start, "
+        f"{report['machine']['load_average_at_end'][0]} at end",
+        "",
+        "Cache off       upstream med/p95   page med/p95      ratio  overhead  calls/view",
+    ]
+    for name, r in report["cache_off"].items():
+        lines.append(
+            f"{name:<15} {r['upstream_median_ms']:>6} / {r['upstream_p95_ms']:<6}  "
+            f"{r['page_median_ms']:>6} / {r['page_p95_ms']:<6}  {r['ratio']:>5}  "
+            f"{r['overhead_median_ms']:>6} ms  {r['upstream_calls_per_view']:>5}"
+        )
+    lines += ["", "Warm cache      page med/p95      calls cold/warm"]
+    for name, r in report["cache_on"].items():
+        lines.append(
+            f"{name:<15} {r['page_median_ms']:>6} / {r['page_p95_ms']:<6}  "
+            f"{r['upstream_calls_cold']:>5} / {r['upstream_calls_warm']}"
+        )
+    ceiling, warm = report["load_generator_ceiling"], report["load_warm_list"]
+    lines += [
+        "",
+        f"Load, warm list page: {warm['clients']} clients × {warm['seconds']:g} s: "
+        f"{warm['requests_per_second']} req/s, median {warm['median_ms']} ms, "
+        f"p95 {warm['p95_ms']} ms, {warm['errors']} errors, "
+        f"{warm['upstream_calls']} upstream calls",
+        f"Load generator ceiling (demo API stats): {ceiling['requests_per_second']} req/s, "
+        f"{ceiling['errors']} errors",
+        "Worker memory: "
+        + ", ".join(
+            f"RSS {w['rss_mb']} MB (PSS {w['pss_mb']} MB)" for w in report["worker_memory"]
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency-ms", type=float, default=50, help="upstream latency (50)")
+    parser.add_argument("--samples", type=int, default=40, help="requests per page (40)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
+    parser.add_argument("--duration", type=float, default=30, help="load seconds (30)")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS / "latest.json", help="JSON output file"
+    )
+    args = parser.parse_args()
+    report = run(args)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(table(report))
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""gunicorn settings for `make serve` (gunicorn reads ./gunicorn.conf.py by itself).
+
+Pages mostly wait on the Perform & Engage 365 API, so each worker process runs several
+threads: while one waits for the API, another renders. Workers add CPU parallelism
+(one per core); threads add waiting capacity. The defaults suit a 2-core machine.
+"""
+
+import os
+
+
+def _env_count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise SystemExit(f"{name} must be a whole number from 1 to 64, not {raw!r}.")
+    return int(raw)
+
+
+wsgi_app = "dashboard.wsgi"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+# Worker processes (one per core) × threads per worker = requests served at once.
+workers = _env_count("WEB_CONCURRENCY", 2)
+threads = _env_count("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+
+# A page waits at most PE365_TIMEOUT (default 10 s) for the API; leave room above it.
+timeout = 60
+graceful_timeout = 30
+# Behind a load balancer that keeps connections open between requests.
+keepalive = 5
+
+accesslog = "-"
+errorlog = "-"

@@ -1,0 +1,118 @@
+"""The shared cache as pages use it: freshness shown, Refresh, and a cache that is down."""
+
+import logging
+import re
+import threading
+import time
+
+import pytest
+import responses
+from responses import matchers
+
+from plans import services
+from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, load_fixture, plan_page
+from tests.servers import free_port
+from tests.test_services import make_client
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = re.compile(r'Data as of <time datetime="([^"]+)" data-local-time>([^<]+)</time>')
+
+
+@pytest.fixture
+def cached(settings):
+    settings.PE365_CACHE_TTL = 30
+
+
+@pytest.fixture
+def redis_down(settings, cached):
+    """Django's Redis cache pointed at a loopback port where nothing listens."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+def expect_first_page(upstream, body=None):
+    upstream.get(
+        PLANS_URL,
+        json=body or plan_page(3, 0, 25),
+        match=[matchers.query_param_matcher({"limit": "25", "offset": "0"})],
+    )
+
+
+def test_every_page_says_how_fresh_its_data_is(admin_client, upstream, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    expect_first_page(upstream)
+
+    html = admin_client.get("/plans/").content.decode()
+
+    iso, shown = AS_OF.search(html).groups()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d (CET|CEST)", shown), "server time zone, named"
+    assert iso.endswith(("+01:00", "+02:00"))
+    assert '<a href="?refresh=1" class="link-secondary">Refresh</a>' in html
+
+
+def test_a_cached_page_shows_when_it_was_fetched(admin_client, upstream, cached):
+    expect_first_page(upstream)
+    first = AS_OF.search(admin_client.get("/plans/").content.decode()).group(1)
+    time.sleep(1.1)
+    second = AS_OF.search(admin_client.get("/plans/").content.decode()).group(1)
+    assert first == second
+    assert len(upstream.calls) == 1
+
+
+def test_refresh_fetches_again_then_lands_on_the_clean_url(admin_client, upstream, cached):
+    expect_first_page(upstream)
+    admin_client.get("/plans/")
+    upstream.replace(responses.GET, PLANS_URL, json=plan_page(4, 0, 25))  # a plan was added
+
+    response = admin_client.get("/plans/?per_page=25&refresh=1")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/plans/?per_page=25"
+    assert len(upstream.calls) == 2
+    html = admin_client.get("/plans/?per_page=25").content.decode()
+    assert "of 4 plans" in html, "the refreshed copy now serves everyone"
+    assert len(upstream.calls) == 2
+
+
+def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_down, caplog):
+    expect_first_page(upstream)
+    expect_first_page(upstream)
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+
+    with caplog.at_level(logging.WARNING, logger="plans.services"):
+        assert admin_client.get("/plans/").status_code == 200
+        assert admin_client.get("/plans/").status_code == 200
+        assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
+
+    assert len(upstream.calls) == 3, "every view went straight to the API"
+    assert "shared cache unavailable, calling upstream: ConnectionError" in caplog.text
+
+
+def test_the_single_flight_table_only_holds_keys_in_flight(upstream):
+    def slow_answer(request):
+        time.sleep(0.2)
+        return 200, {}, '{"count": 0, "results": []}'
+
+    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_answer)
+    threads = [
+        threading.Thread(
+            target=services.plan_list,
+            kwargs={"client": make_client(cache_ttl=30), "limit": 5, "offset": offset},
+        )
+        for offset in (0, 0, 0, 5, 5)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    assert len(services._flights) == 2, "one lock per key being fetched"
+    for thread in threads:
+        thread.join()
+
+    assert len(upstream.calls) == 2
+    assert services._flights == {}, "locks are dropped once nobody waits on them"
