@@ -257,7 +257,7 @@ def test_column_headers_sort_and_keep_the_filters(admin_client, upstream):
 def test_a_sorted_column_links_to_the_opposite_order(admin_client, upstream):
     expect_all(upstream, count=3)
     html = admin_client.get("/plans/?sort=name").content.decode()
-    assert '<th class="asc orderable" scope="col">' in html
+    assert '<th class="asc orderable" scope="col" aria-sort="ascending">' in html
     assert 'href="?sort=-name"' in html
 
 

@@ -10,7 +10,7 @@ import responses
 from responses import matchers
 
 from plans import services
-from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, load_fixture, plan_page
+from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, expect_extras, load_fixture, plan_page
 from tests.servers import free_port
 from tests.test_services import make_client
 
@@ -84,13 +84,15 @@ def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_d
     expect_first_page(upstream)
     expect_first_page(upstream)
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_extras(upstream)
 
     with caplog.at_level(logging.WARNING, logger="plans.services"):
         assert admin_client.get("/plans/").status_code == 200
         assert admin_client.get("/plans/").status_code == 200
         assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
 
-    assert len(upstream.calls) == 3, "every view went straight to the API"
+    # Two list views, then the plan, its template, its draft count and its finals.
+    assert len(upstream.calls) == 6, "every view went straight to the API"
     assert "shared cache unavailable, calling upstream: ConnectionError" in caplog.text
 
 

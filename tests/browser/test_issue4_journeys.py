@@ -39,7 +39,7 @@ pytestmark = [
 
 def test_it_filters_by_status_and_sorts_by_name(page):
     page.goto("/plans/")
-    page.get_by_label("Status").select_option("draft")
+    page.get_by_label("Status", exact=True).select_option("draft")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"[?&]status=draft(&|$)"))
     statuses = page.locator(".plans-table tbody td:nth-child(3)").all_inner_texts()
@@ -86,9 +86,9 @@ def test_it_exports_the_filtered_list_as_csv(browser, site, signed_in):
 
 def test_it_searches_a_plans_assignees(page):
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
-    search = page.get_by_role("searchbox").or_(page.get_by_label(re.compile("Search", re.I)))
-    search.first.fill("Yamamoto")
-    search.first.press("Enter")
+    search = page.get_by_role("searchbox", name=re.compile("Search assigned users"))
+    search.fill("Yamamoto")
+    search.press("Enter")
 
     expect(page).to_have_url(re.compile(r"[?&]q=Yamamoto(&|$)"))
     users = page.locator("section", has=page.get_by_role("heading", name="Assigned users"))

@@ -52,7 +52,7 @@ def test_it_refuses_a_wrong_password_with_a_message(fresh_page):
 
 def test_it_filters_by_name(page):
     page.goto("/plans/")
-    page.get_by_label("Plan name").fill("zürich")
+    page.get_by_label("Plan name", exact=True).fill("zürich")
     page.get_by_role("button", name="Filter").click()
 
     expect(page).to_have_url(re.compile(r"[?&]name=z%C3%BCrich(&|$)"))
@@ -60,12 +60,12 @@ def test_it_filters_by_name(page):
     expect(summary(page)).to_have_text("Showing 1–6 of 6 plans")
     names = column(page, 1).all_inner_texts()
     assert len(names) == 6 and all("zürich" in name.lower() for name in names)
-    expect(page.get_by_label("Plan name")).to_have_value("zürich")
+    expect(page.get_by_label("Plan name", exact=True)).to_have_value("zürich")
 
 
 def test_it_filters_by_template(page):
     page.goto("/plans/")
-    page.get_by_label("Template").fill("Évaluation annuelle")
+    page.get_by_label("Template", exact=True).fill("Évaluation annuelle")
     page.get_by_role("button", name="Filter").click()
 
     expect(page).to_have_title("Plans · Évaluation annuelle · Perform & Engage 365")
@@ -110,7 +110,7 @@ def test_it_pages_forward_and_back(page):
 
 def test_it_changes_the_page_size_and_keeps_it_while_paging(page):
     page.goto("/plans/?template_name=Manager")
-    page.get_by_label("Rows per page").select_option("10")
+    page.get_by_label("Rows per page", exact=True).select_option("10")
     page.get_by_role("button", name="Filter").click()
 
     expect(summary(page)).to_have_text("Showing 1–10 of 26 plans")
@@ -118,10 +118,10 @@ def test_it_changes_the_page_size_and_keeps_it_while_paging(page):
 
     pager(page).get_by_role("link", name="Next").click()
     expect(summary(page)).to_have_text("Showing 11–20 of 26 plans")
-    expect(page.get_by_label("Rows per page")).to_have_value("10")
-    expect(page.get_by_label("Template")).to_have_value("Manager")
+    expect(page.get_by_label("Rows per page", exact=True)).to_have_value("10")
+    expect(page.get_by_label("Template", exact=True)).to_have_value("Manager")
 
-    page.get_by_label("Rows per page").select_option("100")
+    page.get_by_label("Rows per page", exact=True).select_option("100")
     page.get_by_role("button", name="Filter").click()
     expect(summary(page)).to_have_text("Showing 1–26 of 26 plans")
     expect(pager(page)).to_have_count(0)
@@ -152,7 +152,7 @@ def test_a_bookmarked_filtered_list_opens_after_login_in_a_fresh_browser(fresh_p
 
     expect(page).to_have_url(re.compile(re.escape(bookmark) + "$"))
     expect(summary(page)).to_have_text("Showing 11–20 of 21 plans")
-    expect(page.get_by_label("Template")).to_have_value("Weekly Check-in")
+    expect(page.get_by_label("Template", exact=True)).to_have_value("Weekly Check-in")
 
 
 @pytest.mark.parametrize("api_id", [COMPANY_WIDE["api_id"], quote(COMPANY_WIDE["api_id"], safe="")])
