@@ -7,6 +7,7 @@ the right status. The detail page's secondary panels (template, progress) come b
 from the service with their error instead, so they can never break the page.
 """
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
@@ -30,7 +31,21 @@ from plans.tables import (
     status_badge,
 )
 
-view_plans_required = permission_required("plans.view_plans", raise_exception=True)
+_permission_required = permission_required("plans.view_plans", raise_exception=True)
+
+
+def view_plans_required(view):
+    """Plan pages: the view_plans permission, and only GET or HEAD (they change nothing)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            response = render(request, "405.html", status=405)
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return _permission_required(guarded)
 
 
 def _without_refresh(request: HttpRequest) -> HttpResponse | None:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import PLANS_URL, plan_page
+from tests.conftest import PLAN_ID, PLANS_URL, plan_page
 
 # Views anyone may reach. Static files are served by WhiteNoise, outside the URL conf.
 OPEN_VIEWS = {"login", "logout", "healthz", "readyz"}
@@ -136,3 +136,12 @@ def test_grant_access_adds_a_user_to_hr_admins_and_revoke_removes_them(django_us
 def test_grant_access_names_an_unknown_user():
     with pytest.raises(CommandError, match="No user 'ghost'"):
         call_command("grant_access", "ghost")
+
+
+@pytest.mark.parametrize("path", ["/plans/", "/plans/export.csv", f"/plans/{PLAN_ID}/"])
+def test_plan_pages_refuse_other_methods_with_a_page(admin_client, upstream, path):
+    response = admin_client.post(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert "This page can only be viewed" in response.content.decode()
+    assert len(upstream.calls) == 0
