@@ -28,8 +28,6 @@ from plans.exceptions import (
 )
 from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL
 from tests.servers import (
-    E2E_PASSWORD,
-    E2E_USER,
     dashboard,
     dashboard_env,
     demo_api,
@@ -292,18 +290,7 @@ def test_a_person_sees_each_fault_page_over_real_http(api):
 def test_make_run_can_show_a_fault_on_every_page_with_pe365_demo_fault():
     env = dashboard_env(None, PE365_DEMO_FAULT="401")
     with dashboard(env) as site:
-        session = requests.Session()
-        session.get(f"{site}/accounts/login/", timeout=10)
-        response = session.post(
-            f"{site}/accounts/login/",
-            data={
-                "username": E2E_USER,
-                "password": E2E_PASSWORD,
-                "csrfmiddlewaretoken": session.cookies["csrftoken"],
-                "next": "/plans/",
-            },
-            timeout=10,
-        )
+        response = log_in(site).get(f"{site}/plans/", timeout=10)
         assert response.url == f"{site}/plans/"
         assert response.status_code == 502
         assert "check PE365_API_USERNAME and PE365_API_KEY" in response.text
