@@ -4,8 +4,8 @@ import re
 
 import pytest
 from django.test import RequestFactory
-from django.urls import NoReverseMatch, reverse
 from django.test.html import parse_html
+from django.urls import NoReverseMatch, reverse
 
 from plans.services import Department, PlanSummary, User
 from plans.tables import DepartmentTable, PlanTable, UserTable, plan_url
