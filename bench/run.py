@@ -9,9 +9,15 @@ free loopback ports, then measures in one run:
 
 1. a direct upstream call next to the page it feeds (list of 25 and 100 rows, detail of
    a 1-user plan and of the 3,000-user plan), with the shared cache off: median, p95
-   and the ratio page / upstream call; requests alternate, so both see the same machine;
+   and the ratio page / upstream call; requests alternate, so both see the same machine.
+   The detail page also makes its documented secondary calls (template, conversation
+   progress) after the plan call, so it is measured against its floor too: the same
+   calls made directly, each round as soon as the previous one answered, all calls of
+   a round at once (plan; then template, draft count and first page of completed
+   conversations; then the remaining pages);
 2. the same pages with a warm shared cache;
-3. upstream calls per page view, cold and warm (from the demo API's /_demo/stats);
+3. upstream calls per page view, cold and warm (from the demo API's /_demo/stats), the
+   page's own call apart from the detail page's secondary calls;
 4. N concurrent clients (default 50) for D seconds (default 30) on the warm list page:
    requests/s, p95, errors; the load generator runs in separate processes, and its own
    ceiling is measured first against the demo API's stats endpoint;
@@ -34,10 +40,11 @@ import tempfile
 import threading
 import time
 from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the project's modules
@@ -48,6 +55,9 @@ from tests.servers import dashboard, dashboard_env, demo_api, session_cookie  # 
 RESULTS = ROOT / "bench" / "results"
 UPSTREAM_AUTH = "Basic " + b64encode(f"{DEMO_USERNAME}:{DEMO_API_KEY}".encode()).decode()
 PLANS = "/api/v2/conversation_plans/"
+TEMPLATES = "/api/v2/conversation_templates/"
+CONVERSATIONS = "/api/v2/conversations/"
+PAGE_SIZE = 100  # plans.services.ALL_PAGE_SIZE, the page size of the progress calls
 
 
 # --- Plain HTTP with keep-alive: cheap enough that the client is never what we measure -----
@@ -87,8 +97,8 @@ def ms(seconds: float) -> float:
 # --- The pages under test --------------------------------------------------------------------
 
 
-def scenarios() -> list[dict[str, str]]:
-    """Each page next to the one upstream call that feeds it."""
+def scenarios() -> list[dict]:
+    """Each page next to the upstream call that feeds it (and, for details, their floor)."""
     plans = data.plans()
     big = next(p for p in plans if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
     one = next(p for p in plans if len(p["assigned_users"]) == 1)
@@ -99,32 +109,81 @@ def scenarios() -> list[dict[str, str]]:
             "page": "/plans/?per_page=100",
             "upstream": f"{PLANS}?limit=100&offset=0",
         },
-        {
-            "name": "detail, 1 user",
-            "page": f"/plans/{one['api_id']}/",
-            "upstream": f"{PLANS}{quote(one['api_id'], safe='')}/",
-        },
-        {
-            "name": f"detail, {len(big['assigned_users']):,} users",
-            "page": f"/plans/{big['api_id']}/",
-            "upstream": f"{PLANS}{quote(big['api_id'], safe='')}/",
-        },
+        detail_scenario("detail, 1 user", one),
+        detail_scenario(f"detail, {len(big['assigned_users']):,} users", big),
     ]
 
 
-def latency(site: Connection, api: Connection, scenario: dict, samples: int) -> dict:
-    """Page and direct upstream call, alternating, after a few warm-up rounds."""
-    page, upstream = [], []
+def detail_scenario(name: str, plan: dict) -> dict:
+    """The detail page, its plan call, and the rounds of calls the page needs at least."""
+
+    def conversations(status: str, limit: int, offset: int) -> str:
+        query = {"limit": limit, "offset": offset, "plan_name": plan["name"], "status": status}
+        return f"{CONVERSATIONS}?{urlencode(query)}"
+
+    plan_call = f"{PLANS}{quote(plan['api_id'], safe='')}/"
+    completed = sum(
+        1
+        for c in data.conversations()
+        if c["plan_name"].casefold() == plan["name"].casefold() and c["status"] == "final"
+    )
+    second = [
+        f"{TEMPLATES}{quote(plan['template_api_id'], safe='')}/",
+        conversations("draft", 1, 0),
+        conversations("final", PAGE_SIZE, 0),
+    ]
+    third = [conversations("final", PAGE_SIZE, o) for o in range(PAGE_SIZE, completed, PAGE_SIZE)]
+    return {
+        "name": name,
+        "page": f"/plans/{plan['api_id']}/",
+        "upstream": plan_call,
+        "floor_rounds": [rounds for rounds in ([plan_call], second, third) if rounds],
+    }
+
+
+class Rounds:
+    """Makes rounds of upstream calls, each round's calls at once on keep-alive connections."""
+
+    def __init__(self, base_url: str, width: int):
+        self.base_url = base_url
+        self.pool = ThreadPoolExecutor(max_workers=width)
+        self.local = threading.local()
+
+    def _get(self, path: str) -> int:
+        if not hasattr(self.local, "connection"):
+            self.local.connection = Connection(self.base_url, {"Authorization": UPSTREAM_AUTH})
+        return self.local.connection.get(path)[0]
+
+    def run(self, rounds: list[list[str]]) -> float:
+        started = time.perf_counter()
+        for paths in rounds:
+            statuses = list(self.pool.map(self._get, paths))
+            assert statuses == [200] * len(paths), f"floor calls answered {statuses}"
+        return time.perf_counter() - started
+
+    def __enter__(self) -> Rounds:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown()
+
+
+def latency(site: Connection, api: Connection, rounds: Rounds, scenario: dict, samples: int):
+    """Page, direct upstream call (and floor), alternating, after a few warm-up rounds."""
+    page, upstream, floor = [], [], []
     for round_ in range(samples + 3):
         status, page_time = site.get(scenario["page"])
         assert status == 200, f"{scenario['page']} answered {status}"
         status, upstream_time = api.get(scenario["upstream"])
         assert status == 200, f"{scenario['upstream']} answered {status}"
+        floor_time = rounds.run(scenario["floor_rounds"]) if "floor_rounds" in scenario else None
         if round_ >= 3:
             page.append(page_time)
             upstream.append(upstream_time)
+            if floor_time is not None:
+                floor.append(floor_time)
     median_page, median_upstream = statistics.median(page), statistics.median(upstream)
-    return {
+    result = {
         "upstream_median_ms": ms(median_upstream),
         "upstream_p95_ms": ms(percentile(upstream, 0.95)),
         "page_median_ms": ms(median_page),
@@ -132,6 +191,16 @@ def latency(site: Connection, api: Connection, scenario: dict, samples: int) -> 
         "ratio": round(median_page / median_upstream, 2),
         "overhead_median_ms": ms(median_page - median_upstream),
     }
+    if floor:
+        median_floor = statistics.median(floor)
+        result.update(
+            floor_calls=sum(len(paths) for paths in scenario["floor_rounds"]),
+            floor_rounds=len(scenario["floor_rounds"]),
+            floor_median_ms=ms(median_floor),
+            ratio_to_floor=round(median_page / median_floor, 2),
+            overhead_over_floor_median_ms=ms(median_page - median_floor),
+        )
+    return result
 
 
 def warm_latency(site: Connection, scenario: dict, samples: int) -> dict:
@@ -148,11 +217,14 @@ def warm_latency(site: Connection, scenario: dict, samples: int) -> dict:
     }
 
 
-def upstream_calls(site: Connection, api, path: str) -> int:
+def upstream_calls(site: Connection, api, path: str) -> tuple[int, int]:
+    """(the page's own plan/list calls, its secondary calls) for one view of `path`."""
     api.reset_stats()
     status, _ = site.get(path)
     assert status == 200
-    return api.calls()
+    by_path = api.stats()["by_path"]
+    primary = sum(n for p, n in by_path.items() if p.startswith(PLANS))
+    return primary, sum(by_path.values()) - primary
 
 
 # --- Load: clients in separate processes, threads inside them ----------------------------------
@@ -269,13 +341,16 @@ def run(args: argparse.Namespace) -> dict:
 
         # Shared cache off: every page view is one upstream call.
         env = production_env(api.url, tmp / "off.sqlite3", cache_ttl=0)
+        widest = max(len(r) for page in pages for r in page.get("floor_rounds", [[]]))
+        rounds = stack.enter_context(Rounds(api.url, width=widest))
         with dashboard(env, server="gunicorn") as url:
             site = Connection(url, {"Cookie": f"sessionid={session_cookie(env)}"})
             print(f"cache off: dashboard at {url}", file=sys.stderr)
             report["cache_off"] = {}
             for page in pages:
-                result = latency(site, upstream, page, args.samples)
-                result["upstream_calls_per_view"] = upstream_calls(site, api, page["page"])
+                result = latency(site, upstream, rounds, page, args.samples)
+                primary, secondary = upstream_calls(site, api, page["page"])
+                result.update(upstream_calls_per_view=primary, secondary_calls_per_view=secondary)
                 report["cache_off"][page["name"]] = result
 
         # Shared cache on (30 s): the first view of a page is cold, the rest are warm.
@@ -287,10 +362,15 @@ def run(args: argparse.Namespace) -> dict:
             print(f"cache on: dashboard at {url}", file=sys.stderr)
             report["cache_on"] = {}
             for page in pages:
-                cold = upstream_calls(site, api, page["page"])
-                warm = upstream_calls(site, api, page["page"])
+                cold, cold_secondary = upstream_calls(site, api, page["page"])
+                warm, warm_secondary = upstream_calls(site, api, page["page"])
                 result = warm_latency(site, page, args.samples)
-                result.update(upstream_calls_cold=cold, upstream_calls_warm=warm)
+                result.update(
+                    upstream_calls_cold=cold,
+                    secondary_calls_cold=cold_secondary,
+                    upstream_calls_warm=warm,
+                    secondary_calls_warm=warm_secondary,
+                )
                 report["cache_on"][page["name"]] = result
 
             print(f"{args.clients} clients for {args.duration:g} s on /plans/…", file=sys.stderr)
@@ -312,19 +392,27 @@ def table(report: dict) -> str:
         f"load average {report['machine']['load_average_at_start'][0]} at start, "
         f"{report['machine']['load_average_at_end'][0]} at end",
         "",
-        "Cache off       upstream med/p95   page med/p95      ratio  overhead  calls/view",
+        "Cache off       upstream med/p95   page med/p95      ratio  overhead  calls/view"
+        "  floor med (calls)  ratio to floor",
     ]
     for name, r in report["cache_off"].items():
+        calls = f"{r['upstream_calls_per_view']} + {r['secondary_calls_per_view']}"
+        floor = (
+            f"  {r['floor_median_ms']:>6} ms ({r['floor_calls']:>2})   {r['ratio_to_floor']:>5}"
+            if "floor_median_ms" in r
+            else ""
+        )
         lines.append(
             f"{name:<15} {r['upstream_median_ms']:>6} / {r['upstream_p95_ms']:<6}  "
             f"{r['page_median_ms']:>6} / {r['page_p95_ms']:<6}  {r['ratio']:>5}  "
-            f"{r['overhead_median_ms']:>6} ms  {r['upstream_calls_per_view']:>5}"
+            f"{r['overhead_median_ms']:>6} ms  {calls:>9}{floor}"
         )
-    lines += ["", "Warm cache      page med/p95      calls cold/warm"]
+    lines += ["", "Warm cache      page med/p95      calls cold / warm (page + secondary)"]
     for name, r in report["cache_on"].items():
         lines.append(
             f"{name:<15} {r['page_median_ms']:>6} / {r['page_p95_ms']:<6}  "
-            f"{r['upstream_calls_cold']:>5} / {r['upstream_calls_warm']}"
+            f"{r['upstream_calls_cold']} + {r['secondary_calls_cold']} / "
+            f"{r['upstream_calls_warm']} + {r['secondary_calls_warm']}"
         )
     ceiling, warm = report["load_generator_ceiling"], report["load_warm_list"]
     lines += [

@@ -3,8 +3,10 @@
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import SafeString
 from django_tables2.data import TableData, TableListData
 from django_tables2.utils import OrderBy
 
@@ -90,12 +92,17 @@ class PlanListData(TableListData):
         return "plans"
 
 
-def plan_url(api_id: str, *, back: str = "") -> str | None:
-    """The plan's detail URL; `back` is the list query string its "Back" link returns to."""
-    try:
-        url = reverse("plans:detail", kwargs={"api_id": api_id})
-    except NoReverseMatch:  # an id the detail URL can never carry (e.g. with a "/")
+def plan_url(api_id: str, *, back: str = "", root: str = "") -> str | None:
+    """The plan's detail URL; `back` is the list query string its "Back" link returns to.
+
+    The URL reverse("plans:detail", ...) gives (tests/test_table_rows.py compares them
+    for awkward ids), built from the list URL `root` (looked up when not given):
+    reverse() pattern-matches on every call, and a page of 100 plans or a CSV export
+    builds one URL per plan. None for an id the detail URL can never carry.
+    """
+    if not api_id or "/" in api_id:  # <str:api_id> is one non-empty path segment
         return None
+    url = f"{root or reverse('plans:list')}{quote(api_id, safe=RFC3986_SUBDELIMS + '~:@')}/"
     return f"{url}?{back_query(back)}" if back else url
 
 
@@ -104,7 +111,46 @@ def back_query(back: str) -> str:
     return urlencode({"back": back}) if back else ""
 
 
-class PlanTable(tables.Table):
+class WrittenOutTable(tables.Table):
+    """A table whose body rows are written out by `cells`, for speed.
+
+    django-tables2's generic row resolves every cell through its column (accessor,
+    render method, signature inspection, copies of the attributes), which was most of
+    the list and detail pages' time (README, "Performance"). Header, pager and empty
+    text stay django-tables2's, in plans/table.html. tests/test_table_rows.py renders
+    every table both ways and requires identical rows, so `cells` cannot drift from
+    the columns.
+    """
+
+    class Meta:
+        template_name = "plans/written_out_table.html"
+
+    def cells(self, record) -> tuple:
+        """The record's cell contents in column order; str values are escaped."""
+        raise NotImplementedError
+
+    @property
+    def rows_html(self) -> SafeString:
+        rows = [row.record for row in self.paginated_rows]
+        if not rows:
+            if not self.empty_text:
+                return SafeString("")
+            return format_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
+            )
+        cell_html = "".join("<td>{}</td>" for _ in self.columns)
+        # "even"/"odd" as django-tables2 numbers its rows, from 0.
+        return format_html_join(
+            "\n",
+            f'<tr class="{{}}">{cell_html}</tr>',
+            (
+                ("odd" if index % 2 else "even", *self.cells(record))
+                for index, record in enumerate(rows)
+            ),
+        )
+
+
+class PlanTable(WrittenOutTable):
     # Sorting needs every matching plan: the view only passes `sort` to a table over
     # PlanListData. Header links (django-tables2's own) keep the other parameters.
     name = tables.Column(verbose_name="Plan", empty_values=())
@@ -112,26 +158,34 @@ class PlanTable(tables.Table):
     status = tables.Column()
     frequency = tables.Column(default="—", empty_values=(None, ""))
 
-    class Meta:
+    class Meta(WrittenOutTable.Meta):
         order_by_field = "sort"
-        # plans/table.html with the rows written out: django-tables2's per-cell machinery
-        # was most of the list page's time (tests/test_plan_table.py keeps the two in step).
-        template_name = "plans/plan_table.html"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
 
     def __init__(self, *args, back: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.back = back
-        self.back_query = back_query(back)  # for plans/plan_table.html
+        # Looked up once per table, not once per row (see plan_url).
+        self.plans_root = reverse("plans:list")
+        self.link_query = f"?{back_query(back)}" if back else ""
 
     def render_name(self, value, record):
-        url = plan_url(record.api_id, back=self.back)
+        url = plan_url(record.api_id, root=self.plans_root)
+        url = url and url + self.link_query
         label = value or "(unnamed plan)"
         return format_html('<a href="{}">{}</a>', url, label) if url else label
 
     def render_status(self, value):
         return status_badge(value)
+
+    def cells(self, plan: services.PlanSummary) -> tuple:
+        return (
+            self.render_name(plan.name, plan),
+            plan.template_name or "—",
+            self.render_status(plan.status) if plan.status else "—",
+            plan.frequency or "—",
+        )
 
 
 def mailto_link(email: str) -> str:
@@ -141,25 +195,29 @@ def mailto_link(email: str) -> str:
     return format_html('<a href="mailto:{}">{}</a>', quote(email, safe="@.+-_"), email)
 
 
-class UserTable(tables.Table):
+class UserTable(WrittenOutTable):
     name = tables.Column()
     email = tables.Column(empty_values=("",), default="—")
 
-    class Meta:
+    class Meta(WrittenOutTable.Meta):
         orderable = False
-        template_name = "plans/table.html"
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
 
     def render_email(self, value):
         return mailto_link(value)
 
+    def cells(self, user: services.User) -> tuple:
+        return (user.name or "—", self.render_email(user.email) if user.email else "—")
 
-class DepartmentTable(tables.Table):
+
+class DepartmentTable(WrittenOutTable):
     name = tables.Column(verbose_name="Department")
 
-    class Meta:
+    class Meta(WrittenOutTable.Meta):
         orderable = False
-        template_name = "plans/table.html"
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."
+
+    def cells(self, department: services.Department) -> tuple:
+        return (department.name or "—",)

@@ -133,6 +133,7 @@ def plan_export(request: HttpRequest) -> HttpResponse:
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
     table = _all_matching_plans(filterset, services.client_for(request))
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
+    plans_root = reverse("plans:list")
     rows = (
         [
             plan.name,
@@ -141,7 +142,9 @@ def plan_export(request: HttpRequest) -> HttpResponse:
             plan.frequency or "One-off",
             plan.api_id,
             plan.template_api_id,
-            request.build_absolute_uri(url) if (url := plan_url(plan.api_id)) else "",
+            request.build_absolute_uri(url)
+            if (url := plan_url(plan.api_id, root=plans_root))
+            else "",
         ]
         for plan in table.data
     )
