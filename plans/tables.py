@@ -20,7 +20,14 @@ def status_badge(status: str) -> str:
     return format_html('<span class="badge {}">{}</span>', css, status or "unknown")
 
 
-class PlanPageData(TableData):
+class _PlanNames:
+    """How the tables' data containers name their rows (pager labels, empty text)."""
+
+    verbose_name = "plan"
+    verbose_name_plural = "plans"
+
+
+class PlanPageData(_PlanNames, TableData):
     """Serves the paginator one upstream page of plans, fetched on first use.
 
     django-tables2 copies any plain sequence into a list (one upstream call per row
@@ -54,16 +61,8 @@ class PlanPageData(TableData):
     def __iter__(self):
         return iter(self.fetch().plans)
 
-    @property
-    def verbose_name(self) -> str:
-        return "plan"
 
-    @property
-    def verbose_name_plural(self) -> str:
-        return "plans"
-
-
-class PlanListData(TableListData):
+class PlanListData(_PlanNames, TableListData):
     """Every matching plan, in memory: the list's path when it filters locally or sorts.
 
     Sorting is case-insensitive and stable (ties keep the API's order), and empty
@@ -82,14 +81,6 @@ class PlanListData(TableListData):
             empty = [plan for plan in self.data if not text(plan)]
             present.sort(key=text, reverse=order.is_descending)
             self.data = present + empty
-
-    @property
-    def verbose_name(self) -> str:
-        return "plan"
-
-    @property
-    def verbose_name_plural(self) -> str:
-        return "plans"
 
 
 def plan_url(api_id: str, *, back: str = "", root: str = "") -> str | None:
