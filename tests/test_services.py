@@ -384,12 +384,14 @@ def test_it_never_caches_failures_across_requests(upstream):
     assert services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID).name
 
 
-def test_concurrent_misses_make_one_upstream_call(upstream):
-    def slow_answer(request):
-        time.sleep(0.2)
-        return 200, {}, '{"count": 0, "results": []}'
+def slow_empty_page(request):
+    """A `responses` callback: an empty plan list after 0.2 s, so concurrent calls overlap."""
+    time.sleep(0.2)
+    return 200, {}, '{"count": 0, "results": []}'
 
-    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_answer)
+
+def test_concurrent_misses_make_one_upstream_call(upstream):
+    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_empty_page)
     threads = [
         threading.Thread(
             target=services.plan_list,

@@ -12,7 +12,7 @@ from responses import matchers
 from plans import services
 from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, expect_extras, load_fixture, plan_page
 from tests.servers import free_port
-from tests.test_services import make_client
+from tests.test_services import make_client, slow_empty_page
 
 pytestmark = pytest.mark.django_db
 
@@ -97,11 +97,7 @@ def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_d
 
 
 def test_the_single_flight_table_only_holds_keys_in_flight(upstream):
-    def slow_answer(request):
-        time.sleep(0.2)
-        return 200, {}, '{"count": 0, "results": []}'
-
-    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_answer)
+    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_empty_page)
     threads = [
         threading.Thread(
             target=services.plan_list,
