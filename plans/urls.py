@@ -10,5 +10,6 @@ urlpatterns = [
     path("export.csv", views.plan_export, name="export"),
     # <str:…> matches one path segment, so ids with a colon (raw or as %3A) both work.
     path("<str:api_id>/", views.plan_detail, name="detail"),
+    path("<str:api_id>/panels/", views.plan_panels, name="panels"),
     path("<str:api_id>/users.csv", views.plan_users_export, name="users_export"),
 ]

@@ -3,8 +3,9 @@ the service, render.
 
 Upstream failures of the main resource are not handled here:
 plans.middleware.UpstreamErrorMiddleware turns every `UpstreamError` into a page with
-the right status. The detail page's secondary panels (template, progress) come back
-from the service with their error instead, so they can never break the page.
+the right status. The plan page's side panels (template, progress) are a page of their
+own that the plan page loads after it is shown; their service call hands back each
+panel's error instead of raising it, so one failing panel never hides the other.
 """
 
 from functools import wraps
@@ -178,9 +179,10 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         )
     except EmptyPage:
         raise Http404("There is no such page of assignees.") from None
-    # Template and progress: concurrent, and each failure stays inside its own panel.
-    extras = services.plan_extras(client=client, plan=plan)
     if redirect_response := _without_refresh(request):
+        # The side panels load separately (plan_panels) but belong to this view: a
+        # Refresh fetches their answers again too, before landing on the clean URL.
+        services.plan_extras(client=client, plan=plan)
         return redirect_response
 
     back = form.cleaned_data["back"]
@@ -189,10 +191,7 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
     context = {
         "plan": plan,
         "status_badge": status_badge(plan.status),
-        "template": extras.template,
-        "template_error": extras.template_error,
-        "progress": extras.progress,
-        "progress_error": extras.progress_error,
+        "panels_url": reverse("plans:panels", kwargs={"api_id": api_id}),
         "query": query,
         "back": back,
         "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
@@ -208,6 +207,32 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "department_total": len(plan.assigned_departments),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+@view_plans_required
+def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
+    """The plan page's side panels, its template's details and its progress, as a page.
+
+    They cost several upstream calls after the plan's own (the template; a draft count
+    and every page of completed conversations: 20 for a plan of 3,000), so the plan
+    page is sent without them and static/js/plan-panels.js loads them from here once
+    it is shown. Without JavaScript, the plan page links here instead.
+    """
+    client = services.client_for(request)
+    plan = services.plan_get(client=client, api_id=api_id)
+    # Template and progress: concurrent, and each failure stays inside its own panel.
+    extras = services.plan_extras(client=client, plan=plan)
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+    context = {
+        "plan": plan,
+        "detail_url": reverse("plans:detail", kwargs={"api_id": api_id}),
+        "template": extras.template,
+        "template_error": extras.template_error,
+        "progress": extras.progress,
+        "progress_error": extras.progress_error,
+    }
+    return render(request, "plans/plan_panels.html", context)
 
 
 @view_plans_required

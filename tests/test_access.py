@@ -138,7 +138,9 @@ def test_grant_access_names_an_unknown_user():
         call_command("grant_access", "ghost")
 
 
-@pytest.mark.parametrize("path", ["/plans/", "/plans/export.csv", f"/plans/{PLAN_ID}/"])
+@pytest.mark.parametrize(
+    "path", ["/plans/", "/plans/export.csv", f"/plans/{PLAN_ID}/", f"/plans/{PLAN_ID}/panels/"]
+)
 def test_plan_pages_refuse_other_methods_with_a_page(admin_client, upstream, path):
     response = admin_client.post(path)
     assert response.status_code == 405

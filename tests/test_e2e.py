@@ -57,9 +57,15 @@ def test_an_admin_walks_list_filter_page_and_detail(site, api):
     detail = session.get(f"{site}{link}", timeout=10)
     assert detail.status_code == 200
     assert "Assigned users" in detail.text and "Assigned departments" in detail.text
-    # The plan, then concurrently its template, its draft count and its completed
+    assert api.calls() == 1, "a detail page costs exactly one upstream call"
+
+    # Its side panels, loaded by the page's script: the plan again (the shared cache is
+    # off here), then concurrently its template, its draft count and its completed
     # conversations (plans of up to 100 users: one page).
-    assert api.calls() == 4, "a detail page costs four upstream calls"
+    api.reset_stats()
+    panels = session.get(f"{site}{link}panels/", timeout=10)
+    assert "conversations completed" in panels.text or "not generated any" in panels.text
+    assert api.calls() == 4
 
 
 def test_a_shared_detail_link_works_after_login_in_a_new_session(site):
@@ -132,8 +138,13 @@ def test_detail_search_template_and_progress_with_their_call_counts(site, api):
     assert page.status_code == 200
     shown = int(re.search(r"([\d,]+) of 3,000 users", page.text).group(1).replace(",", ""))
     assert 0 < shown < 3000
-    assert "Engagement Survey" in page.text and "Template details are unavailable" not in page.text
-    completed = re.search(r"([\d,]+) of 3,000 conversations completed", page.text).group(1)
+    assert api.calls() == 1
+
+    api.reset_stats()
+    panels = session.get(f"{site}{link}panels/", timeout=10)
+    assert "Engagement Survey" in panels.text
+    assert "Template details are unavailable" not in panels.text
+    completed = re.search(r"([\d,]+) of 3,000 conversations completed", panels.text).group(1)
     completed = int(completed.replace(",", ""))
     pages_of_finals = -(-completed // 100)
     by_path = api.stats()["by_path"]
@@ -145,11 +156,13 @@ def test_detail_search_template_and_progress_with_their_call_counts(site, api):
     rows = csv_rows(export)
     assert rows[0] == ["Name", "Email", "User ID"] and len(rows) == shown + 1
 
-    # A typical plan: plan, template, draft count, one page of finals.
+    # A typical plan: the plan; its panels: plan, template, draft count, one page of finals.
     other = detail_links(session.get(f"{site}/plans/", timeout=10).text)[2]
     api.reset_stats()
     assert session.get(f"{site}{other}", timeout=10).status_code == 200
-    assert api.calls() == 4
+    assert api.calls() == 1
+    assert session.get(f"{site}{other}panels/", timeout=10).status_code == 200
+    assert api.calls() == 5
 
 
 def test_a_shared_cache_makes_a_repeat_view_free(api):

@@ -12,6 +12,8 @@ from tests.conftest import (
 
 pytestmark = pytest.mark.django_db
 
+PANELS = f"/plans/{PLAN_ID}/panels/"
+
 
 def detail(**overrides) -> dict:
     return load_fixture("plan_detail.json") | overrides
@@ -26,7 +28,6 @@ def many_users(n: int) -> list[dict]:
 
 def test_it_works(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
 
     response = admin_client.get(f"/plans/{PLAN_ID}/")
 
@@ -39,13 +40,15 @@ def test_it_works(admin_client, upstream):
     assert "Senior Developers" in html
     assert "1 user<" in html and "1 department<" in html
     assert 'href="/plans/"' in html
-    # The plan, its template, the draft count and the one page of final conversations.
-    assert len(upstream.calls) == 4
+    # The plan alone: its side panels load from their own page.
+    assert len(upstream.calls) == 1
+    assert f'data-panels-url="/plans/{PLAN_ID}/panels/"' in html
+    assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html
+    assert '<script src="/static/js/plan-panels.js" defer></script>' in html
 
 
 def test_the_percent_encoded_id_works_too(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
     response = admin_client.get("/plans/580%3A58f96337-f9c3-4ea0-88ed-7ad612670078/")
     assert response.status_code == 200
 
@@ -68,7 +71,6 @@ def test_impossible_ids_are_404_without_an_upstream_call(admin_client, upstream,
 
 def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
-    expect_extras(upstream)
 
     html = admin_client.get(f"/plans/{PLAN_ID}/?users_page=2").content.decode()
 
@@ -80,7 +82,6 @@ def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
 
 def test_an_empty_plan_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=[], assigned_departments=[]))
-    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert "No users are assigned to this plan." in html
     assert "No departments are assigned to this plan." in html
@@ -99,7 +100,6 @@ def test_a_malformed_users_page_is_a_400(admin_client, upstream):
 def test_it_escapes_hostile_names_and_emails(admin_client, upstream):
     users = [{"api_id": "1", "name": "<b>Bold</b>", "email": '"><script>x()</script>@evil'}]
     upstream.get(PLAN_URL, json=detail(name="<script>alert(1)</script>", assigned_users=users))
-    expect_extras(upstream, plan_name="<script>alert(1)</script>")
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert "<script>" not in html
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html
@@ -127,7 +127,6 @@ def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client
         {"api_id": "442:2", "name": "Stefan's team"},
     ]
     upstream.get(PLAN_URL, json=detail(assigned_users=users, assigned_departments=departments))
-    expect_extras(upstream)
 
     html = admin_client.get(f"/plans/{PLAN_ID}/?q=STEF").content.decode()
 
@@ -140,7 +139,6 @@ def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client
 
 def test_a_search_without_matches_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/?q=nobody").content.decode()
     assert "No assigned user matches “nobody”." in html
     assert "0 of 1 user<" in html
@@ -148,7 +146,6 @@ def test_a_search_without_matches_says_so(admin_client, upstream):
 
 def test_search_results_are_paged_and_pages_keep_the_search(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
-    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/?q=user+1&users_page=2").content.decode()
     # "User 1000"–"User 1999" match (e-mails have no space): page 2 shows 1050–1099.
     assert "1,000 of 3,000 users" in html
@@ -163,10 +160,10 @@ def test_a_bad_search_is_a_400_without_upstream_calls(admin_client, upstream, qu
     assert len(upstream.calls) == 0
 
 
-# --- Template details and progress -----------------------------------------------------------
+# --- Template details and progress: the side panels, a page of their own -------------------
 
 
-def test_it_shows_the_template_and_the_plans_progress(admin_client, upstream):
+def test_the_panels_page_shows_the_template_and_the_plans_progress(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     finals = [
         conversation(1, completed="2026-03-02T10:00:00Z"),
@@ -175,7 +172,7 @@ def test_it_shows_the_template_and_the_plans_progress(admin_client, upstream):
     ]
     expect_extras(upstream, drafts=1, finals=finals)
 
-    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    html = admin_client.get(PANELS).content.decode()
 
     panel = html[html.index('id="template-heading"') :]
     assert "Engagement Survey" in panel and ">active<" in panel
@@ -185,12 +182,37 @@ def test_it_shows_the_template_and_the_plans_progress(admin_client, upstream):
     assert "3 of 4 conversations completed (75%)" in html
     assert '<time datetime="2026-05-17T08:30:00+00:00">17 May 2026</time>' in html
     assert "style=" not in html  # the CSP forbids inline styles
+    # The plan, its template, the draft count and the one page of final conversations.
+    assert len(upstream.calls) == 4
+
+
+def test_the_panels_are_inside_the_element_the_plan_page_copies_and_lead_back(
+    admin_client, upstream
+):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+
+    html = admin_client.get(PANELS).content.decode()
+
+    # static/js/plan-panels.js moves what #plan-panels holds into the plan page.
+    inside = html[html.index('<div id="plan-panels"') : html.index("</main>")]
+    assert 'id="template-heading"' in inside and 'id="progress-heading"' in inside
+    assert f'<a href="/plans/{PLAN_ID}/" class="link-secondary">← Engagement survey</a>' in html
+    assert "<title>Engagement survey · template and progress · " in html
+
+
+def test_the_panels_page_escapes_a_hostile_plan_name(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail(name="<script>alert(1)</script>"))
+    expect_extras(upstream, plan_name="<script>alert(1)</script>")
+    html = admin_client.get(PANELS).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; · template and progress" in html
 
 
 def test_a_plan_without_conversations_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     expect_extras(upstream, drafts=0, finals=[])
-    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    html = admin_client.get(PANELS).content.decode()
     assert "This plan has not generated any conversations yet." in html
     assert "<progress" not in html
 
@@ -198,7 +220,7 @@ def test_a_plan_without_conversations_says_so(admin_client, upstream):
 def test_a_failing_template_call_leaves_the_page_working(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     expect_extras(upstream, status=500, template={"detail": "A server error occurred."})
-    response = admin_client.get(f"/plans/{PLAN_ID}/")
+    response = admin_client.get(PANELS)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Template details are unavailable right now." in html
@@ -211,7 +233,7 @@ def test_a_failing_progress_call_leaves_the_page_working(admin_client, upstream)
     upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
     expect_conversations(upstream, status="draft", limit=1, count=0, http_status=403)
     expect_conversations(upstream, status="final", limit=100, count=0)
-    response = admin_client.get(f"/plans/{PLAN_ID}/")
+    response = admin_client.get(PANELS)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Progress is unavailable right now." in html
@@ -222,14 +244,24 @@ def test_a_plan_without_a_template_id_makes_no_template_call(admin_client, upstr
     upstream.get(PLAN_URL, json=detail(template_api_id=None))
     expect_conversations(upstream, status="draft", limit=1, count=0)
     expect_conversations(upstream, status="final", limit=100, count=0)
-    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    html = admin_client.get(PANELS).content.decode()
     assert "Template details are unavailable right now. The plan names no template." in html
 
 
 def test_a_missing_plan_makes_no_secondary_calls(admin_client, upstream):
     upstream.get(PLAN_URL, json={"detail": "Not found."}, status=404)
-    assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 404
+    response = admin_client.get(PANELS)
+    assert response.status_code == 404
+    assert "There is no plan with that id." in response.content.decode()
     assert len(upstream.calls) == 1
+
+
+@pytest.mark.parametrize("path", ["/plans/a..b/panels/", "/plans/%2E%2E/panels/"])
+def test_the_panels_of_an_impossible_id_are_404_without_an_upstream_call(
+    admin_client, upstream, path
+):
+    assert admin_client.get(path).status_code == 404
+    assert len(upstream.calls) == 0
 
 
 # --- Sharing and the way back ------------------------------------------------------------------
@@ -237,7 +269,6 @@ def test_a_missing_plan_makes_no_secondary_calls(admin_client, upstream):
 
 def test_it_offers_the_clean_shareable_url_and_a_copy_button(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/?q=jo&back=status%3Ddraft").content.decode()
     assert f'value="http://testserver/plans/{PLAN_ID}/" readonly' in html
     assert 'data-copy-from="share-url"' in html and "hidden>Copy link</button>" in html
@@ -259,7 +290,6 @@ def test_it_offers_the_clean_shareable_url_and_a_copy_button(admin_client, upstr
 )
 def test_back_to_results_only_ever_leads_to_the_list(admin_client, upstream, back, link):
     upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/?back={back}").content.decode()
     assert f'<a href="{link}" class="link-secondary">' in html
     assert "evil" not in html.split('class="link-secondary">')[0].rsplit("<a", 1)[1]
@@ -267,7 +297,6 @@ def test_back_to_results_only_ever_leads_to_the_list(admin_client, upstream, bac
 
 def test_the_search_form_keeps_the_way_back(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
     html = admin_client.get(f"/plans/{PLAN_ID}/?back=status%3Ddraft").content.decode()
     assert "← Back to results" in html
     assert '<input type="hidden" name="back" value="status=draft">' in html

@@ -90,9 +90,11 @@ def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_d
         assert admin_client.get("/plans/").status_code == 200
         assert admin_client.get("/plans/").status_code == 200
         assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
+        assert admin_client.get(f"/plans/{PLAN_ID}/panels/").status_code == 200
 
-    # Two list views, then the plan, its template, its draft count and its finals.
-    assert len(upstream.calls) == 6, "every view went straight to the API"
+    # Two list views, the plan page, then its panels: the plan again (nothing kept it),
+    # its template, its draft count and its finals.
+    assert len(upstream.calls) == 7, "every view went straight to the API"
     assert "shared cache unavailable, calling upstream: ConnectionError" in caplog.text
 
 
@@ -114,3 +116,34 @@ def test_the_single_flight_table_only_holds_keys_in_flight(upstream):
 
     assert len(upstream.calls) == 2
     assert services._flights == {}, "locks are dropped once nobody waits on them"
+
+
+def test_the_plan_pages_panels_reuse_its_plan_answer(admin_client, upstream, cached):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_extras(upstream)
+
+    assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
+    assert admin_client.get(f"/plans/{PLAN_ID}/panels/").status_code == 200
+
+    # The plan once, then only the panels' own calls: template, draft count, finals.
+    assert len(upstream.calls) == 4
+
+
+def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream, cached):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_extras(upstream, drafts=4)
+    admin_client.get(f"/plans/{PLAN_ID}/")
+    admin_client.get(f"/plans/{PLAN_ID}/panels/")
+    assert len(upstream.calls) == 4
+    upstream.reset()
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_extras(upstream, drafts=9)  # conversations were started meanwhile
+
+    response = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/{PLAN_ID}/"
+    assert len(upstream.calls) == 4, "the plan and every panel call, bypassing the cache"
+    html = admin_client.get(f"/plans/{PLAN_ID}/panels/").content.decode()
+    assert "1 of 10 conversations completed" in html, "the panels now show the fresh copy"
+    assert len(upstream.calls) == 4

@@ -30,6 +30,7 @@ PAGES = {
     "list-filtered": ("/plans/?template_name=Évaluation&per_page=10&page=2", 200),
     "list-invalid": ("/plans/?per_page=7&name=%01", 400),
     "detail": (f"/plans/{COMPANY_WIDE['api_id']}/", 200),
+    "detail-panels": (f"/plans/{COMPANY_WIDE['api_id']}/panels/", 200),
     "not-found": ("/plans/580:no-such-plan/", 404),
     "upstream-error": ("/plans/?name=!fault:500", 503),
 }
@@ -72,6 +73,7 @@ def test_it_has_no_serious_accessibility_violations(
         response = page.goto(path)
         assert response.status == status
         expect(page.locator("html")).to_have_attribute("data-bs-theme", scheme)
+        expect(page.locator("[aria-busy]")).to_have_count(0)  # the plan page's panels loaded
 
         violations = run_axe(page, f"{name}-{scheme}")
 

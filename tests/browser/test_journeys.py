@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from plans.demo_api import data
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -139,6 +139,50 @@ def test_it_opens_a_plan_from_the_list(page):
 
     page.get_by_role("link", name="← All plans").click()
     expect(page).to_have_url(re.compile(r"/plans/$"))
+
+
+def side_panels(page: Page):
+    return page.get_by_role("complementary", name="About this plan")
+
+
+def test_a_plans_page_loads_its_template_and_progress_after_it_is_shown(page):
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+
+    panels = side_panels(page)
+    expect(panels.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(panels).to_contain_text(re.compile(r"[\d,]+ of 3,000 conversations completed"))
+    expect(panels.get_by_role("heading", name="Template", exact=True)).to_be_visible()
+    expect(panels).to_contain_text(COMPANY_WIDE["template_name"])
+    expect(panels.get_by_role("heading", name="Template and progress")).to_have_count(0)
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+    expect(page).to_have_url(re.compile(re.escape(f"/plans/{COMPANY_WIDE['api_id']}/") + "$"))
+
+
+def test_without_javascript_the_panels_are_one_link_away(browser, site, signed_in):
+    context = new_context(browser, site, storage_state=signed_in, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+        side_panels(page).get_by_role("link", name=re.compile("Show the template")).click()
+
+        expect(page).to_have_url(re.compile(r"/panels/$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Template and progress")
+        expect(page.get_by_text(re.compile(r"of 3,000 conversations completed"))).to_be_visible()
+        page.get_by_role("link", name=f"← {data.COMPANY_WIDE_PLAN_NAME}").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(data.COMPANY_WIDE_PLAN_NAME)
+    finally:
+        context.close()
+
+
+def test_panels_that_fail_to_load_say_so_and_link_to_their_page(page):
+    page.route("**/panels/", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+
+    panels = side_panels(page)
+    expect(panels).to_contain_text("The template and progress could not be loaded.")
+    link = panels.get_by_role("link", name="Open them on their own page")
+    expect(link).to_have_attribute("href", re.compile(r"/panels/$"))
+    expect(page.locator("[aria-busy]")).to_have_count(0)
 
 
 def test_a_bookmarked_filtered_list_opens_after_login_in_a_fresh_browser(fresh_page):

@@ -109,6 +109,7 @@ def freeze_clock(page) -> None:
 )
 def test_it_takes_screenshots_at_1280_by_800(page, name, path):
     page.goto(path)
+    expect(page.locator("[aria-busy]")).to_have_count(0)  # the plan page's panels loaded
     freeze_clock(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"

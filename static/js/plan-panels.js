@@ -1,0 +1,47 @@
+// The plan page's side panels (the template's details, the plan's progress) take several
+// API calls, 21 for a plan of thousands, so the page is sent without them and they are
+// loaded here, from their own page, once the page is shown. Without JavaScript the
+// placeholder keeps its link to that page; if loading fails, it says so and links there.
+(function () {
+  "use strict";
+  var slot = document.querySelector("[data-panels-url]");
+  if (!slot) return;
+  var url = slot.dataset.panelsUrl;
+  var status = slot.querySelector("[data-panels-status]");
+
+  function say(text, withLink) {
+    status.textContent = text;
+    if (withLink) {
+      var link = document.createElement("a");
+      link.href = url;
+      link.textContent = "Open them on their own page";
+      status.append(" ", link, ".");
+    }
+  }
+
+  slot.setAttribute("aria-busy", "true");
+  var spinner = document.createElement("span");
+  spinner.className = "spinner-border spinner-border-sm me-2";
+  spinner.setAttribute("aria-hidden", "true");
+  say("Loading the template and progress…");
+  status.prepend(spinner);
+
+  fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    .then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.text();
+    })
+    .then(function (html) {
+      var page = new DOMParser().parseFromString(html, "text/html");
+      var panels = page.getElementById("plan-panels");
+      // No panels: e.g. the login page, when the session ended in the meantime.
+      if (!panels) throw new Error("no panels in the answer");
+      slot.replaceChildren.apply(slot, Array.from(panels.childNodes));
+    })
+    .catch(function () {
+      say("The template and progress could not be loaded.", true);
+    })
+    .finally(function () {
+      slot.removeAttribute("aria-busy");
+    });
+})();
