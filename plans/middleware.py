@@ -1,5 +1,6 @@
 from django.template.response import TemplateResponse
 
+from plans import services
 from plans.exceptions import UpstreamError
 
 # Everything the pages load comes from our own static files: no inline script, no
@@ -49,3 +50,16 @@ class UpstreamErrorMiddleware:
             status=exception.status_code,
         )
         return response.render()
+
+
+class ReleaseClientMiddleware:
+    """Frees the request's API client as soon as its response is made (see release_client)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            services.release_client(request)

@@ -481,6 +481,17 @@ def client_for(request) -> Client:
     return client
 
 
+def release_client(request) -> None:
+    """Let the request's client, and every answer it memoised, go once the response is made.
+
+    Django's request objects sit in reference cycles, so a finished request is freed
+    only when the garbage collector next runs a full collection. The client of a big
+    plan's page holds megabytes of parsed answers; a dozen of them waiting for that
+    collection grew a worker by 40 MB (plans.middleware.ReleaseClientMiddleware).
+    """
+    vars(request).pop("_pe365_client", None)
+
+
 # --- Parsing: tolerant of what the API may omit or add, strict about the rest ------------
 
 

@@ -1,5 +1,9 @@
+import gc
+import weakref
+
 import pytest
 
+from plans import services
 from tests.conftest import (
     PLAN_ID,
     PLAN_URL,
@@ -45,6 +49,30 @@ def test_it_works(admin_client, upstream):
     assert f'data-panels-url="/plans/{PLAN_ID}/panels/"' in html
     assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html
     assert '<script src="/static/js/plan-panels.js" defer></script>' in html
+
+
+def test_the_request_lets_go_of_its_client_and_answers_with_the_response(
+    admin_client, upstream, monkeypatch
+):
+    """Not when the garbage collector next gets to the request (see release_client)."""
+    upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
+    clients = []
+    client_for = services.client_for
+
+    def recording_client_for(request):
+        clients.append(weakref.ref(client := client_for(request)))
+        return client
+
+    monkeypatch.setattr(services, "client_for", recording_client_for)
+    gc.disable()
+    try:
+        response = admin_client.get(f"/plans/{PLAN_ID}/")
+        assert response.status_code == 200
+        assert "Data as of" in response.content.decode()  # the client was there to render
+        assert len(clients) == 1
+        assert clients[0]() is None, "the client outlived its response"
+    finally:
+        gc.enable()
 
 
 def test_the_percent_encoded_id_works_too(admin_client, upstream):
