@@ -166,18 +166,29 @@ def log_in(
     return session
 
 
-def session_cookie(env: dict[str, str], username: str = E2E_USER) -> str:
+def session_cookie(env: dict[str, str], username: str = E2E_USER, *, hr_admin: bool = False) -> str:
     """A logged-in session for `username`, made in the dashboard's database (DATABASE_URL).
 
     With DEBUG off the session cookie is Secure, so a client on plain loopback HTTP (the
     benchmark) cannot log in through the form; it sends `Cookie: sessionid=<this>` instead.
+    `hr_admin=True` first makes `username` a plain user in the "HR admins" group, as the
+    dashboard's real users are (a superuser skips the permission queries of a page view).
     """
+    find_user = (
+        f"user, _ = User.objects.get_or_create(username={username!r})\n"
+        "user.groups.add(Group.objects.get(name='HR admins'))\n"
+        if hr_admin
+        else f"user = User.objects.get(username={username!r})\n"
+    )
     script = (
         "import django; django.setup()\n"
         "from django.contrib.auth import get_user_model\n"
+        "from django.contrib.auth.models import Group\n"
         "from django.test import Client\n"
+        "User = get_user_model()\n"
+        f"{find_user}"
         "client = Client()\n"
-        f"client.force_login(get_user_model().objects.get(username={username!r}))\n"
+        "client.force_login(user)\n"
         "print(client.cookies['sessionid'].value)\n"
     )
     done = subprocess.run(
