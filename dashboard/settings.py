@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the whole request runs with room on CPython 3.11's frame stack.
+    "plans.middleware.FrameStackRoomMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plans.middleware.ContentSecurityPolicyMiddleware",
