@@ -21,7 +21,8 @@ free loopback ports, then measures in one run:
    ceiling is measured first against the demo API's stats endpoint;
 5. the resident memory (RSS) of each gunicorn worker after the load.
 
-Every request is made as an HR admin (a plain user in the "HR admins" group).
+Every request is made as a browser of an HR admin would (a plain user in the "HR admins"
+group, with the session and CSRF cookies).
 
 Prints a table and writes everything to bench/results/latest.json.
 """
@@ -34,6 +35,7 @@ import json
 import multiprocessing
 import os
 import platform
+import secrets
 import statistics
 import sys
 import tempfile
@@ -316,9 +318,15 @@ def production_env(api_url: str, db_path: Path, cache_ttl: int) -> dict[str, str
     )
 
 
-def hr_admin_session(env: dict[str, str]) -> str:
-    """Every request is made as an HR admin (a plain user in the group), as real users are."""
-    return session_cookie(env, BENCH_USER, hr_admin=True)
+def browser_headers(env: dict[str, str]) -> dict[str, str]:
+    """The cookies a logged-in browser sends: an HR admin's session and a CSRF cookie.
+
+    HR admins are plain users in the group (a superuser skips the permission queries of
+    every page view). A browser keeps the CSRF cookie it was given; without one, every
+    page would make a new CSRF secret and set the cookie again.
+    """
+    session = session_cookie(env, BENCH_USER, hr_admin=True)
+    return {"Cookie": f"sessionid={session}; csrftoken={secrets.token_hex(16)}"}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -354,7 +362,7 @@ def run(args: argparse.Namespace) -> dict:
         widest = max(len(r) for page in pages for r in page["floor_rounds"])
         rounds = stack.enter_context(Rounds(api.url, width=widest))
         with dashboard(env, server="gunicorn") as url:
-            site = Connection(url, {"Cookie": f"sessionid={hr_admin_session(env)}"})
+            site = Connection(url, browser_headers(env))
             print(f"cache off: dashboard at {url}", file=sys.stderr)
             report["cache_off"] = {}
             for page in pages:
@@ -367,7 +375,7 @@ def run(args: argparse.Namespace) -> dict:
         env = production_env(api.url, tmp / "on.sqlite3", cache_ttl=30)
         pid_file = tmp / "gunicorn.pid"
         with dashboard(env, server="gunicorn", gunicorn_args=("--pid", str(pid_file))) as url:
-            headers = {"Cookie": f"sessionid={hr_admin_session(env)}"}
+            headers = browser_headers(env)
             site = Connection(url, headers)
             print(f"cache on: dashboard at {url}", file=sys.stderr)
             report["cache_on"] = {}
