@@ -137,6 +137,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# ModelBackend's rules, with a user's permissions read in one query (plans/backends.py).
+AUTHENTICATION_BACKENDS = ["plans.backends.OneQueryModelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:list"
 LOGOUT_REDIRECT_URL = "login"
