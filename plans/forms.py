@@ -48,6 +48,8 @@ class DetailForm(forms.Form):
     def matching_users(self, users: tuple[User, ...]) -> tuple[User, ...]:
         """Users whose name or e-mail contains the search text, ignoring case."""
         needle = self.cleaned_data.get("q", "").casefold()
+        if not needle:  # everyone: a plan may have thousands of users
+            return users
         return tuple(
             u for u in users if needle in u.name.casefold() or needle in u.email.casefold()
         )
@@ -55,4 +57,6 @@ class DetailForm(forms.Form):
     def matching_departments(self, departments: tuple[Department, ...]) -> tuple[Department, ...]:
         """Departments whose name contains the search text, ignoring case."""
         needle = self.cleaned_data.get("q", "").casefold()
+        if not needle:
+            return departments
         return tuple(d for d in departments if needle in d.name.casefold())
