@@ -17,8 +17,10 @@ free loopback ports, then measures in one run:
 3. upstream calls per page view, cold and warm (from the demo API's /_demo/stats), plan
    and plan-list calls apart from the panels' secondary calls;
 4. N concurrent clients (default 50) for D seconds (default 30) on the warm list page:
-   requests/s, p95, errors; the load generator runs in separate processes, and its own
-   ceiling is measured first against the demo API's stats endpoint;
+   requests/s, p95, errors and the gunicorn workers' CPU time per request; the load
+   generator runs in separate processes, and its own ceiling is measured first against
+   the demo API's stats endpoint (on a shared machine it also shows how fast the
+   machine is at the time);
 5. the resident memory (RSS) of each gunicorn worker after the load.
 
 Every request is made as a browser of an HR admin would (a plain user in the "HR admins"
@@ -285,11 +287,24 @@ def load(base_url: str, headers: dict, path: str, *, clients: int, duration: flo
 # --- Memory ------------------------------------------------------------------------------------
 
 
-def worker_memory(pid_file: Path) -> list[dict]:
+def workers(pid_file: Path) -> list[str]:
+    """The pids of gunicorn's worker processes."""
     master = int(pid_file.read_text())
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
+def cpu_seconds(pids: list[str]) -> float:
+    """User + system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def worker_memory(pid_file: Path) -> list[dict]:
     memory = []
-    for pid in children:
+    for pid in workers(pid_file):
         status = Path(f"/proc/{pid}/status").read_text()
         rss_kb = int(
             next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]
@@ -394,10 +409,18 @@ def run(args: argparse.Namespace) -> dict:
             print(f"{args.clients} clients for {args.duration:g} s on /plans/…", file=sys.stderr)
             site.get("/plans/")
             api.reset_stats()
+            cpu_before = cpu_seconds(workers(pid_file))
             report["load_warm_list"] = load(
                 url, headers, "/plans/", clients=args.clients, duration=args.duration
             )
-            report["load_warm_list"]["upstream_calls"] = api.calls()
+            # The workers' own CPU per page, whatever else the machine was doing meanwhile.
+            cpu = cpu_seconds(workers(pid_file)) - cpu_before
+            report["load_warm_list"].update(
+                upstream_calls=api.calls(),
+                worker_cpu_ms_per_request=round(
+                    cpu * 1000 / report["load_warm_list"]["requests"], 2
+                ),
+            )
             report["worker_memory"] = worker_memory(pid_file)
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
@@ -432,7 +455,8 @@ def table(report: dict) -> str:
         f"Load, warm list page: {warm['clients']} clients × {warm['seconds']:g} s: "
         f"{warm['requests_per_second']} req/s, median {warm['median_ms']} ms, "
         f"p95 {warm['p95_ms']} ms, {warm['errors']} errors, "
-        f"{warm['upstream_calls']} upstream calls",
+        f"{warm['upstream_calls']} upstream calls, "
+        f"{warm['worker_cpu_ms_per_request']} ms of worker CPU per request",
         f"Load generator ceiling (demo API stats): {ceiling['requests_per_second']} req/s, "
         f"{ceiling['errors']} errors",
         "Worker memory: "
