@@ -1,5 +1,5 @@
 // The plan page's side panels (the template's details, the plan's progress) take several
-// API calls, 21 for a plan of thousands, so the page is sent without them and they are
+// API calls, up to 20 for a plan of thousands, so the page is sent without them and they are
 // loaded here, from their own page, once the page is shown. Without JavaScript the
 // placeholder keeps its link to that page; if loading fails, it says so and links there.
 (function () {
