@@ -19,6 +19,19 @@
     }
   }
 
+  // The footer's "Data as of" names the oldest data on the page: the panels' answers
+  // may have been fetched before the plan's (both come from the shared cache).
+  function showOldestDataTime(panelsPage) {
+    var theirs = panelsPage.querySelector("footer time[data-local-time]");
+    var ours = document.querySelector("footer time[data-local-time]");
+    if (!theirs || !ours) return;
+    var when = theirs.getAttribute("datetime");
+    if (new Date(when) < new Date(ours.getAttribute("datetime"))) {
+      ours.setAttribute("datetime", when);
+      showLocalTime(ours);
+    }
+  }
+
   slot.setAttribute("aria-busy", "true");
   var spinner = document.createElement("span");
   spinner.className = "spinner-border spinner-border-sm me-2";
@@ -37,6 +50,7 @@
       // No panels: e.g. the login page, when the session ended in the meantime.
       if (!panels) throw new Error("no panels in the answer");
       slot.replaceChildren.apply(slot, Array.from(panels.childNodes));
+      showOldestDataTime(page);
     })
     .catch(function () {
       say("The template and progress could not be loaded.", true);

@@ -185,6 +185,32 @@ def test_panels_that_fail_to_load_say_so_and_link_to_their_page(page):
     expect(page.locator("[aria-busy]")).to_have_count(0)
 
 
+FOOTER_TIME = re.compile(r'(<footer.*?<time datetime=")([^"]+)(")', re.DOTALL)
+
+
+def test_the_footer_names_the_oldest_data_once_older_panels_are_in(page):
+    def older_panels(route):
+        response = route.fetch()
+        old = FOOTER_TIME.sub(r"\g<1>2026-01-05T09:30:00+00:00\g<3>", response.text())
+        route.fulfill(response=response, body=old)
+
+    page.route("**/panels/", older_panels)
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+    footer_time = page.locator("footer time")
+    expect(footer_time).to_have_attribute("datetime", "2026-01-05T09:30:00+00:00")
+    expect(footer_time).to_have_text("09:30:00")  # the reader's clock: UTC here
+
+
+def test_newer_panels_leave_the_footer_as_it_was(page):
+    response = page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+    rendered = FOOTER_TIME.search(response.text()).group(2)
+
+    expect(side_panels(page).get_by_role("heading", name="Progress")).to_be_visible()
+    expect(page.locator("footer time")).to_have_attribute("datetime", rendered)
+
+
 def test_a_bookmarked_filtered_list_opens_after_login_in_a_fresh_browser(fresh_page):
     page = fresh_page
     bookmark = "/plans/?template_name=Weekly+Check-in&per_page=10&page=2"
