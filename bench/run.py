@@ -178,8 +178,10 @@ class Rounds:
     def run(self, rounds: list[list[str]]) -> float:
         started = time.perf_counter()
         for paths in rounds:
-            statuses = [self._get(paths[0])] if len(paths) == 1 else self.pool.map(self._get, paths)
-            statuses = list(statuses)
+            if len(paths) == 1:
+                statuses = [self._get(paths[0])]
+            else:
+                statuses = list(self.pool.map(self._get, paths))
             assert statuses == [200] * len(paths), f"floor calls answered {statuses}"
         return time.perf_counter() - started
 
