@@ -13,6 +13,8 @@ API = "https://pe365.test"
 PLANS_URL = f"{API}/api/v2/conversation_plans/"
 PLAN_ID = "580:58f96337-f9c3-4ea0-88ed-7ad612670078"
 PLAN_URL = f"{PLANS_URL}580%3A58f96337-f9c3-4ea0-88ed-7ad612670078/"
+# The plan page's side panels, a page of their own (plans:panels).
+PANELS = f"/plans/{PLAN_ID}/panels/"
 TEMPLATE_ID = "580:55a31458-d71a-4962-841a-048439073239"
 TEMPLATE_URL = f"{API}/api/v2/conversation_templates/580%3A55a31458-d71a-4962-841a-048439073239/"
 CONVERSATIONS_URL = f"{API}/api/v2/conversations/"

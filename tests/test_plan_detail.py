@@ -5,6 +5,7 @@ import pytest
 
 from plans import services
 from tests.conftest import (
+    PANELS,
     PLAN_ID,
     PLAN_URL,
     TEMPLATE_URL,
@@ -15,8 +16,6 @@ from tests.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
-
-PANELS = f"/plans/{PLAN_ID}/panels/"
 
 
 def detail(**overrides) -> dict:

@@ -10,7 +10,15 @@ import responses
 from responses import matchers
 
 from plans import services
-from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, expect_extras, load_fixture, plan_page
+from tests.conftest import (
+    PANELS,
+    PLAN_ID,
+    PLAN_URL,
+    PLANS_URL,
+    expect_extras,
+    load_fixture,
+    plan_page,
+)
 from tests.servers import free_port
 from tests.test_services import make_client, slow_empty_page
 
@@ -90,7 +98,7 @@ def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_d
         assert admin_client.get("/plans/").status_code == 200
         assert admin_client.get("/plans/").status_code == 200
         assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
-        assert admin_client.get(f"/plans/{PLAN_ID}/panels/").status_code == 200
+        assert admin_client.get(PANELS).status_code == 200
 
     # Two list views, the plan page, then its panels: the plan again (nothing kept it),
     # its template, its draft count and its finals.
@@ -123,7 +131,7 @@ def test_the_plan_pages_panels_reuse_its_plan_answer(admin_client, upstream, cac
     expect_extras(upstream)
 
     assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
-    assert admin_client.get(f"/plans/{PLAN_ID}/panels/").status_code == 200
+    assert admin_client.get(PANELS).status_code == 200
 
     # The plan once, then only the panels' own calls: template, draft count, finals.
     assert len(upstream.calls) == 4
@@ -133,7 +141,7 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     expect_extras(upstream, drafts=4)
     admin_client.get(f"/plans/{PLAN_ID}/")
-    admin_client.get(f"/plans/{PLAN_ID}/panels/")
+    admin_client.get(PANELS)
     assert len(upstream.calls) == 4
     upstream.reset()
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
@@ -144,6 +152,6 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     assert response.status_code == 302
     assert response["Location"] == f"/plans/{PLAN_ID}/"
     assert len(upstream.calls) == 4, "the plan and every panel call, bypassing the cache"
-    html = admin_client.get(f"/plans/{PLAN_ID}/panels/").content.decode()
+    html = admin_client.get(PANELS).content.decode()
     assert "1 of 10 conversations completed" in html, "the panels now show the fresh copy"
     assert len(upstream.calls) == 4
