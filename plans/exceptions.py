@@ -68,3 +68,17 @@ class MalformedResponse(UpstreamError):
 
     status_code = 502
     title = "Perform & Engage 365 sent an unexpected answer"
+
+
+class TooManyRows(UpstreamError):
+    """A list holds more rows than one page may read (PE365_MAX_ROWS)."""
+
+    status_code = 422
+    title = "Too many to read at once"
+
+    def __init__(
+        self, message: str, *, count: int, max_rows: int, detail: str = "", path: str = ""
+    ) -> None:
+        super().__init__(message, detail=detail, path=path, upstream_status=200)
+        self.count = count
+        self.max_rows = max_rows

@@ -14,7 +14,7 @@ from typing import Any
 
 from plans.api import reader
 from plans.api.client import Client, client_for, release_client
-from plans.api.pages import PAGE_SIZE, read_all
+from plans.api.pages import read_all, read_upto
 from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
@@ -32,7 +32,7 @@ from plans.api.results import (
     Template,
     User,
 )
-from plans.exceptions import NotFound, UpstreamError
+from plans.exceptions import NotFound, TooManyRows, UpstreamError
 
 __all__ = [
     "Client",
@@ -56,8 +56,9 @@ __all__ = [
     "upstream_check",
 ]
 
-# Plan progress scans the plan's completed conversations for the latest completion date.
-MAX_CONVERSATION_PAGES = 50
+# Plan progress scans the plan's completed conversations for the latest completion date;
+# past this many it shows the latest of those it read.
+MAX_SCANNED_CONVERSATIONS = 5_000
 
 
 def _name_filters(name: str, template_name: str) -> dict[str, str | int]:
@@ -89,9 +90,34 @@ def plan_list(
 def plan_list_all(
     *, client: Client, name: str = "", template_name: str = ""
 ) -> tuple[PlanSummary, ...]:
-    """Every plan matching the filters, in the API's order (to filter by status, sort, export)."""
-    items = read_all(client, PLANS_PATH, _name_filters(name, template_name), what="a plan list")
-    return tuple(reader.plan_summary(item, path=PLANS_PATH) for item in items)
+    """Every plan matching the filters, in the API's order (to filter by status, sort, export).
+
+    Read once for the request and kept in the shared cache for PE365_CACHE_TTL, so
+    paging through the list or exporting it right after calls the API no more.
+    Raises `TooManyRows` when more plans match than PE365_MAX_ROWS.
+    """
+    try:
+        return read_all(
+            client,
+            PLANS_PATH,
+            _name_filters(name, template_name),
+            what="a plan list",
+            parse=_plan_summary,
+        )
+    except TooManyRows as error:
+        raise TooManyRows(
+            f"These filters match {error.count:,} plans, more than the dashboard filters, "
+            f"sorts or exports at once ({error.max_rows:,}). Narrow the list by plan name "
+            "or template.",
+            detail=error.detail,
+            path=error.path,
+            count=error.count,
+            max_rows=error.max_rows,
+        ) from None
+
+
+def _plan_summary(item: Any) -> PlanSummary:
+    return reader.plan_summary(item, path=PLANS_PATH)
 
 
 def plan_get(*, client: Client, api_id: str) -> PlanDetail:
@@ -121,26 +147,22 @@ def template_get(*, client: Client, api_id: str) -> Template:
     return reader.template(data, path=path)
 
 
-def _conversations_page(
-    client: Client, plan_name: str, status: str, limit: int, offset: int
-) -> tuple[int, list[Any]]:
-    """(count, results) of one page of a plan's conversations with one status."""
+def _drafts_count(client: Client, plan_name: str) -> int:
+    """How many of the plan's conversations are drafts: the count of a one-row page."""
     params: dict[str, str | int] = {
         "plan_name": plan_name,
-        "status": status,
-        "limit": limit,
-        "offset": offset,
+        "status": "draft",
+        "limit": 1,
+        "offset": 0,
     }
     data = client.get_json(CONVERSATIONS_PATH, params)
-    return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
+    return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")[0]
 
 
-def _latest_completion(conversations: list[Any]) -> datetime | None:
-    dates = [
-        reader.Reader(item, path=CONVERSATIONS_PATH, what="a conversation").moment("completed_date")
-        for item in conversations
-    ]
-    return max((d for d in dates if d is not None), default=None)
+def _completion(item: Any) -> datetime | None:
+    return reader.Reader(item, path=CONVERSATIONS_PATH, what="a conversation").moment(
+        "completed_date"
+    )
 
 
 def _run_now(function: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -159,36 +181,28 @@ def plan_progress(*, client: Client, plan_name: str, pool: Executor | None = Non
     Calls: one `status=draft&limit=1` (its `count` is the number of drafts) and the
     pages of `status=final` (the first page's `count` is the number completed; the API
     documents no ordering, so the latest `completed_date` needs every completed
-    conversation). With a `pool`, the draft count and the first final page run
-    together, then the remaining final pages run together; without one the same calls
-    run one after another.
+    conversation, up to MAX_SCANNED_CONVERSATIONS). With a `pool`, the draft count runs
+    beside the first final page, and the remaining final pages run on the same pool.
     """
     if not plan_name:
         # An empty filter is no filter upstream: it would count every conversation.
         raise NotFound("The plan has no name to look its conversations up by.")
-    submit = pool.submit if pool else _run_now
-    drafts = submit(_conversations_page, client, plan_name, "draft", 1, 0)
-    first = submit(_conversations_page, client, plan_name, "final", PAGE_SIZE, 0)
-    final_count, results = first.result()
-    # Further pages use the page size the API actually served (it may cap `limit`).
-    step = len(results)
-    offsets = list(range(step, final_count, step)) if step else []
-    complete = len(offsets) < MAX_CONVERSATION_PAGES
-    pages = [
-        submit(_conversations_page, client, plan_name, "final", step, offset)
-        for offset in offsets[: MAX_CONVERSATION_PAGES - 1]
-    ]
-    conversations = list(results)
-    for page in pages:
-        conversations.extend(page.result()[1])
-    draft_count = drafts.result()[0]
-    complete = complete and len(conversations) >= final_count
+    drafts = (pool.submit if pool else _run_now)(_drafts_count, client, plan_name)
+    finals = read_upto(
+        client,
+        CONVERSATIONS_PATH,
+        {"plan_name": plan_name, "status": "final"},
+        what="a conversation list",
+        parse=_completion,
+        max_rows=MAX_SCANNED_CONVERSATIONS,
+        pool=pool,
+    )
     return PlanProgress(
-        draft=draft_count,
-        final=final_count,
-        last_completed=_latest_completion(conversations),
-        complete=complete,
-        scanned=len(conversations),
+        draft=drafts.result(),
+        final=finals.count,
+        last_completed=max((d for d in finals.items if d is not None), default=None),
+        complete=finals.complete,
+        scanned=len(finals.items),
     )
 
 

@@ -14,11 +14,13 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import EmptyPage
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 
 from plans import services
+from plans.exceptions import TooManyRows
 from plans.exports import csv_response
 from plans.filters import PlanFilter
 from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
@@ -39,7 +41,7 @@ def view_plans_required(view):
     """Plan pages: the view_plans permission, and only GET or HEAD (they change nothing)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             response = render(request, "405.html", status=405)
             response["Allow"] = "GET, HEAD"
@@ -77,6 +79,21 @@ def _all_matching_plans(
     return PlanTable(data, order_by=filterset.sort or None, back=back)
 
 
+def _too_many_plans(
+    request: HttpRequest, filterset: PlanFilter, error: TooManyRows
+) -> HttpResponse:
+    """The list page without a table, saying so and offering the ways to narrow it."""
+    filterset.offer_frequencies(())
+    context = {
+        "filter": filterset,
+        "too_many": error,
+        "without_local_options_url": _url_without(
+            request, "plans:list", "status", "frequency", "sort"
+        ),
+    }
+    return render(request, "plans/plan_list.html", context, status=error.status_code)
+
+
 @view_plans_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     filterset = PlanFilter(request.GET)
@@ -89,7 +106,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     back = list_query(request.GET.urlencode())
     if filterset.needs_all_plans:
         # The API cannot filter by status or frequency, nor sort: read every match.
-        table = _all_matching_plans(filterset, client, back=back)
+        try:
+            table = _all_matching_plans(filterset, client, back=back)
+        except TooManyRows as error:
+            return _too_many_plans(request, filterset, error)
     else:
         # The plain list costs one upstream call per page.
         data = PlanPageData(
@@ -126,13 +146,20 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 
 @view_plans_required
-def plan_export(request: HttpRequest) -> HttpResponse:
-    """Every plan of the list's current filters and sort order, as CSV."""
+def plan_export(request: HttpRequest) -> HttpResponseBase:
+    """Every plan of the list's current filters and sort order, as CSV.
+
+    Every plan is read before the response starts, so an upstream failure is still an
+    error page; the rows are then written out as the download goes.
+    """
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
         filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
-    table = _all_matching_plans(filterset, services.client_for(request))
+    try:
+        table = _all_matching_plans(filterset, services.client_for(request))
+    except TooManyRows as error:
+        return _too_many_plans(request, filterset, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     plans_root = reverse("plans:list")
     rows = (
@@ -236,7 +263,7 @@ def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
 
 
 @view_plans_required
-def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
+def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
     """The plan's assigned users matching the detail page's search, as CSV."""
     form = DetailForm(request.GET)
     if not form.is_valid():

@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from plans.exports import neutralise
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def read_csv(response) -> list[list[str]]:
-    body = response.content.decode("utf-8")
+    assert isinstance(response, StreamingHttpResponse)
+    body = response.getvalue().decode("utf-8")
     assert body.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
     return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -40,12 +40,15 @@ class Client:
         timeout: float,
         cache_ttl: int,
         concurrency: int = 8,
+        max_rows: int = 50_000,
         bypass_cache: bool = False,
     ) -> None:
         self.root = root
         self.timeout = timeout
         self.cache_ttl = cache_ttl
         self.concurrency = concurrency
+        # The most items one request reads of a list (plans.api.pages).
+        self.max_rows = max_rows
         self.bypass_cache = bypass_cache
         self._auth = (username, api_key)
         self._account = hashlib.sha256(f"{root}\0{username}".encode()).hexdigest()[:16]
@@ -66,32 +69,53 @@ class Client:
             timeout=settings.PE365_TIMEOUT,
             cache_ttl=settings.PE365_CACHE_TTL,
             concurrency=settings.PE365_CONCURRENCY,
+            max_rows=settings.PE365_MAX_ROWS,
             bypass_cache=bypass_cache,
         )
 
-    def get_json(self, path: str, params: Params | None = None) -> Any:
-        """GET `path` (under the API root) once per request, from the shared cache if fresh."""
+    def get_json(self, path: str, params: Params | None = None, *, share: bool = True) -> Any:
+        """GET `path` (under the API root) once per request, from the shared cache if fresh.
+
+        `share=False` leaves the shared cache out: for the pages of a whole result set,
+        which is shared as one value (`get_assembled`) instead.
+        """
         params = params or {}
         memo_key = f"{path}?{urlencode(sorted(params.items()))}"
-        fetched_at, data = self._memo.get(
-            memo_key, lambda: self._cached_fetch(path, params, memo_key)
-        )
+        return self._remembered(memo_key, lambda: self._fetch(path, params), share=share)
+
+    def get_assembled(
+        self, name: str, path: str, params: Params, assemble: Callable[[], Any]
+    ) -> Any:
+        """What `assemble` builds from several calls to `path`, kept as if it were one answer.
+
+        Once per request and, for PE365_CACHE_TTL seconds, in the shared cache, under
+        `name` (what is built, e.g. every page of a list) and `params`; a hit costs one
+        cache read however many calls built it. "Data as of" is when the build began.
+        """
+        memo_key = f"{name}:{path}?{urlencode(sorted(params.items()))}"
+        return self._remembered(memo_key, assemble, share=True)
+
+    def _remembered(self, memo_key: str, compute: Callable[[], Any], *, share: bool) -> Any:
+        def entry() -> caching.Entry:
+            return self._cached(memo_key, compute) if share else (time.time(), compute())
+
+        fetched_at, data = self._memo.get(memo_key, entry)
         with self._fetched_guard:
             self.fetched_at = (
                 fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
             )
         return data
 
-    def _cached_fetch(self, path: str, params: Params, memo_key: str) -> caching.Entry:
+    def _cached(self, memo_key: str, compute: Callable[[], Any]) -> caching.Entry:
         if not self.cache_ttl:
-            return time.time(), self._fetch(path, params)
+            return time.time(), compute()
         cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
         if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
             return hit
         with caching.single_flight(cache_key):
             if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
                 return hit
-            entry = (time.time(), self._fetch(path, params))
+            entry = (time.time(), compute())
             caching.shared_set(cache_key, entry, self.cache_ttl)
             return entry
 
