@@ -5,7 +5,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from plans.exports import neutralise
+from plans.exports import csv_lines, neutralise
 from tests.conftest import (
     PLAN_ID,
     PLAN_URL,
@@ -62,6 +62,36 @@ def test_it_neutralises_formulas(admin_client, upstream):
         "'\rx",
         "Plain – é",
     ]
+
+
+def test_it_streams_the_export_a_line_at_a_time(admin_client, upstream):
+    expect_all(upstream, count=137)
+
+    response = admin_client.get("/plans/export.csv?sort=name")
+
+    assert isinstance(response, StreamingHttpResponse)
+    chunks = iter(response.streaming_content)
+    assert next(chunks).decode() == (
+        '\ufeff"Plan","Template","Status","Frequency","Plan ID","Template ID","Link"\r\n'
+    )
+    assert next(chunks).decode().startswith('"Plan 000","Engagement Survey","draft","One-off",')
+    assert len(list(chunks)) == 136
+
+
+def test_the_first_lines_leave_before_the_rows_are_all_made():
+    made = []
+
+    def rows():
+        for n in range(1000):
+            made.append(n)
+            yield [f"Plan {n}", "=1+1"]
+
+    lines = csv_lines(["Plan", "Note"], rows())
+
+    assert next(lines) == '\ufeff"Plan","Note"\r\n'
+    assert next(lines) == '"Plan 0","\'=1+1"\r\n'
+    assert made == [0]
+    assert sum(1 for _ in lines) == 999
 
 
 @pytest.mark.parametrize(("value", "safe"), [(None, ""), ("a=b", "a=b"), ("-", "'-")])

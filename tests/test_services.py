@@ -10,7 +10,7 @@ import responses
 from responses import matchers
 
 from plans import services
-from plans.api import pages, transport
+from plans.api import transport
 from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
@@ -399,41 +399,6 @@ def test_plan_item_helper_matches_the_vendor_shape():
     assert set(plan_item(1)) == set(load_fixture("plan_list.json")["results"][0])
 
 
-# --- Whole result sets -------------------------------------------------------------------------
-
-
-def test_it_reads_every_plan_page_by_page_at_the_upstreams_page_size(upstream):
-    # Asked for 100 rows, the API serves 40: offsets follow the rows actually received.
-    for offset in (0, 40, 80):
-        expect_list(
-            upstream,
-            {"name": "Sales", "limit": "100", "offset": str(offset)},
-            plan_page(95, offset, 40),
-        )
-    plans = services.plan_list_all(client=make_client(), name="Sales")
-    assert [p.name for p in plans] == [f"Plan {n:03d}" for n in range(95)]
-
-
-def test_it_stops_when_the_upstream_runs_dry(upstream):
-    # count promises more than the API has: an empty page ends the read.
-    expect_list(upstream, {"limit": "100", "offset": "0"}, plan_page(10, 0, 10) | {"count": 50})
-    expect_list(upstream, {"limit": "100", "offset": "10"}, {"count": 50, "results": []})
-    assert len(services.plan_list_all(client=make_client())) == 10
-
-
-def test_it_never_pages_forever(upstream, monkeypatch):
-    monkeypatch.setattr(pages, "MAX_PAGES", 3)
-    for offset in (0, 1, 2):
-        expect_list(
-            upstream,
-            {"limit": "100", "offset": str(offset)},
-            {"count": 10**9, "results": [plan_item(offset)]},
-        )
-    with pytest.raises(MalformedResponse, match="Narrow the list"):
-        services.plan_list_all(client=make_client())
-    assert len(upstream.calls) == 3
-
-
 # --- Templates ----------------------------------------------------------------------------------
 
 
@@ -497,11 +462,12 @@ def test_progress_counts_drafts_with_one_row_and_scans_every_final_page(upstream
     assert progress.total == 12 and progress.percent_final == 42
 
 
-def test_progress_scans_a_bounded_number_of_pages(upstream, monkeypatch):
-    monkeypatch.setattr(services, "MAX_CONVERSATION_PAGES", 2)
+def test_progress_scans_a_bounded_number_of_conversations(upstream, monkeypatch):
+    monkeypatch.setattr(services, "MAX_SCANNED_CONVERSATIONS", 2)
     page = [conversation(1, completed="2026-01-01T00:00:00Z")]
     expect_conversations(upstream, status="draft", limit=1, count=0)
-    expect_conversations(upstream, status="final", limit=100, count=9, results=page)
+    # It never asks for more than it keeps; the API then serves one row a page.
+    expect_conversations(upstream, status="final", limit=2, count=9, results=page)
     expect_conversations(upstream, status="final", limit=1, offset=1, count=9, results=page)
     progress = services.plan_progress(client=make_client(), plan_name="Engagement survey")
     assert (progress.final, progress.scanned, progress.complete) == (9, 2, False)
