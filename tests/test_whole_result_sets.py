@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from django.core.cache import cache
 from responses import matchers
 
 from plans import services
@@ -275,3 +276,16 @@ def test_refresh_reads_the_whole_set_again(admin_client, upstream, cached):
     assert response.status_code == 302 and response["Location"] == "/plans/?sort=name"
     assert "Renamed 0" in admin_client.get("/plans/?sort=name").content.decode()
     assert len(upstream.calls) == 2
+
+
+def test_a_plan_comes_out_of_the_shared_cache_as_it_went_in():
+    plan = services.PlanSummary(
+        api_id="580:a",
+        name="n",
+        template_name="t",
+        template_api_id="580:b",
+        status="s",
+        frequency=None,
+    )
+    cache.set("plans", (plan,))  # the cache pickles what it keeps
+    assert cache.get("plans") == (plan,)

@@ -87,8 +87,8 @@ def _remembered(
     refuse: bool,
 ) -> Listing[Item]:
     def build() -> Listing[Item]:
-        count, items = _read(client, path, params, what, max_rows, pool, refuse=refuse)
-        return Listing(count=count, items=tuple(parse(item) for item in items))
+        count, items = _read(client, path, params, what, parse, max_rows, pool, refuse=refuse)
+        return Listing(count=count, items=tuple(items))
 
     name = f"{'all' if refuse else 'first'} {max_rows}"
     listing: Listing[Item] = client.get_assembled(name, path, params, build)
@@ -100,17 +100,20 @@ def _read(
     path: str,
     params: Params,
     what: str,
+    parse: Callable[[Any], Item],
     max_rows: int,
     pool: Executor | None,
     *,
     refuse: bool,
-) -> tuple[int, list[Any]]:
-    def page(offset: int, limit: int) -> tuple[int, list[Any]]:
+) -> tuple[int, list[Item]]:
+    def page(offset: int, limit: int) -> tuple[int, list[Item]]:
+        """One page, its items read as it arrives so its JSON can go at once."""
         query = {**params, "limit": limit, "offset": offset}
         data = client.get_json(path, query, share=False)  # shared as one value instead
-        return reader.list_page(data, path=path, what=what)
+        count, results = reader.list_page(data, path=path, what=what)
+        return count, [parse(item) for item in results]
 
-    def window(offset: int, size: int) -> tuple[int, list[Any]]:
+    def window(offset: int, size: int) -> tuple[int, list[Item]]:
         """The items at `offset` to `offset + size`, topping up a page the API cut short."""
         count, items = page(offset, size)
         while items and len(items) < size and offset + len(items) < count:

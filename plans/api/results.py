@@ -33,6 +33,18 @@ class PlanSummary:
     status: str
     frequency: str | None
 
+    def __reduce__(self) -> tuple[type[PlanSummary], tuple[str, str, str, str, str, str | None]]:
+        # Pickled as a call with its fields: the shared cache holds whole lists of plans,
+        # and a frozen dataclass's own unpickling looks its fields up again for each one.
+        return PlanSummary, (
+            self.api_id,
+            self.name,
+            self.template_name,
+            self.template_api_id,
+            self.status,
+            self.frequency,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PlanDetail:
