@@ -162,10 +162,12 @@ def one_size(plans: int, args: argparse.Namespace, tmp: Path) -> dict:
         with dashboard(env, server="gunicorn", gunicorn_args=("--pid", str(pid_file))) as url:
             site = Site(url, headers_for(env))
             site.get("/plans/")  # the worker has loaded everything a page needs
+            # First, while the worker has held no big list yet: freed memory stays with
+            # the process, so a later export would find room made by the pages before.
+            result["memory_cold_export"] = export_memory(site, worker_pid(pid_file))
             result["cold"] = {
                 name: measure(site, api, path, samples) for name, path in COLD_PAGES.items()
             }
-            result["memory_cold_export"] = export_memory(site, worker_pid(pid_file))
 
         env = env_for(api.url, tmp / f"warm-{plans}.sqlite3", cache_ttl=600)
         with dashboard(env, server="gunicorn") as url:
