@@ -167,7 +167,8 @@ def plan_progress(*, client: Client, plan_name: str, pool: Executor | None = Non
     final_count, results = first.result()
     # Further pages use the page size the API actually served (it may cap `limit`).
     step = len(results)
-    offsets = list(range(step, final_count, step)) if step else []
+    # A range, not a list: its length and slice cost nothing whatever the count says.
+    offsets = range(step, final_count, step) if step else range(0)
     complete = len(offsets) < MAX_CONVERSATION_PAGES
     pages = [
         submit(_conversations_page, client, plan_name, "final", step, offset)
