@@ -15,7 +15,7 @@ kind                what the dashboard gets
 ``slow:<s>``        the normal answer after s seconds
 ``trickle``         the headers, then the body at one byte a second
 ``stall``           the headers (and a Content-Length), then nothing
-``huge:<mb>``       a valid answer of that many MB (a very long plan name)
+``huge:<mb>``       a valid answer of that many MB (a very long plan name), unannounced
 ``gzip-bomb``       ``Content-Encoding: gzip``, about 1 MB inflating to 1 GB, made lazily
 ``nested:<depth>``  ``results`` nested that many lists deep
 ``count:<n>``       list answers claim n objects (``10^400`` is read as a power) and
@@ -276,7 +276,8 @@ class HostileHandler(BaseHTTPRequestHandler):
         head = b'{"count": 1, "results": [{"api_id": "580:huge", "name": "'
         tail = b'"}]}'
         filler = size - len(head) - len(tail)
-        self._headers(200, size)
+        # No Content-Length, so only counting what arrives can stop it (HTTP/1.0).
+        self._headers(200, None)
         self.wfile.write(head)
         block = b"x" * 2**20
         while filler > 0:

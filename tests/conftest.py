@@ -185,3 +185,35 @@ def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):
                 )
             ],
         )
+
+
+@pytest.fixture(scope="session")
+def hostile():
+    """The misbehaving upstream of devtools/hostile_upstream.py, on a loopback port."""
+    from devtools.hostile_upstream import hostile_upstream
+
+    with hostile_upstream() as server:
+        yield server
+
+
+def process_serving(url: str) -> int:
+    """The id of the local process started with `url`'s host:port on its command line."""
+    address = url.removeprefix("http://").encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if address in command:
+            return int(proc.name)
+    raise LookupError(f"no process serves {url}")
+
+
+def resident_mb(pid: int) -> float:
+    """A process's resident memory (VmRSS) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"no VmRSS for process {pid}")
