@@ -52,7 +52,9 @@ class Memo:
                     self._entries[key] = compute()
                 except UpstreamError as error:
                     # Failures are kept too: a page never asks a failing upstream twice.
-                    self._entries[key] = error
+                    # Without its traceback, whose frames would tie this memo (and
+                    # whatever those frames held) into a cycle only a collection frees.
+                    self._entries[key] = error.with_traceback(None)
             entry = self._entries[key]
         if isinstance(entry, UpstreamError):
             raise entry

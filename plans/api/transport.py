@@ -194,6 +194,7 @@ def _read_body(
             return body
         body += piece
         if len(body) > max_bytes:
+            del body  # freed now, not kept by the error's traceback until a collection
             raise too_big_error(path, max_bytes)
 
 
