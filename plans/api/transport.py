@@ -26,6 +26,7 @@ from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
     NotFound,
+    TooManyCalls,
     UpstreamError,
     UpstreamThrottled,
     UpstreamTimeout,
@@ -109,7 +110,11 @@ def get_json(
         if budget.remaining() <= 0:
             _log(path, "UpstreamTimeout", started, attempt)
             raise timeout_error(path, budget.seconds)
-        budget.spend_call(path)
+        try:
+            budget.spend_call(path)
+        except TooManyCalls:
+            _log(path, "TooManyCalls", started, attempt)
+            raise
         attempt += 1
         remaining = budget.remaining()
         wait: float | None
