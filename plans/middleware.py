@@ -1,7 +1,16 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.template.response import TemplateResponse
 
 from plans import services
 from plans.exceptions import UpstreamError
+
+# Log out is a form whose answer, after a single sign-on, redirects to the provider's
+# sign-out page; browsers hold redirects after a form to form-action too.
+_SIGN_IN_ORIGIN = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(settings.OIDC_ISSUER)) if settings.OIDC_ISSUER else ""
+)
 
 # Everything the pages load comes from our own static files: no inline script, no
 # inline style attribute, no third-party origin.
@@ -15,7 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        f"form-action 'self' {_SIGN_IN_ORIGIN}".strip(),
         "frame-ancestors 'none'",
     )
 )
