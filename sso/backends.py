@@ -7,7 +7,7 @@ signature, expiry and nonce. Here:
   object for every authentication and every request's session check, so nothing is
   fetched on construction);
 - the ID token must also name our issuer and our client (`iss`, `aud`), which the
-  library does not check;
+  library does not check, and its key may be unnamed (`kid`) when the provider has one;
 - the claims are the ID token's: Entra ID puts `groups`/`roles` there, not in userinfo;
 - a user is found by (issuer, subject), never by a name or e-mail someone can change;
 - every sign-in copies name and e-mail and sets HR admins membership from the claim.
@@ -17,6 +17,8 @@ import hashlib
 import logging
 from typing import Any
 
+import jwt
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -77,6 +79,24 @@ class OIDCBackend(OIDCAuthenticationBackend, OneQueryModelBackend):
     def get_user(self, user_id: int) -> AbstractBaseUser | None:
         # ModelBackend's: an account switched off in the admin ends its sessions too.
         return ModelBackend.get_user(self, user_id)
+
+    def retrieve_matching_jwk(self, token: str) -> jwt.PyJWK:
+        """The provider's signing key for `token`: the one its `kid` names, or, when the
+        token names none (allowed when a provider has one key), the only one there is."""
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        keys = response.json().get("keys")
+        header = jwt.get_unverified_header(token)
+        candidates = [
+            key
+            for key in (keys if isinstance(keys, list) else [])
+            if isinstance(key, dict)
+            and ("kid" not in header or key.get("kid") == header["kid"])
+            and key.get("alg", header.get("alg")) == header.get("alg")
+        ]
+        if len(candidates) != 1:
+            raise SuspiciousOperation("No single signing key matches the ID token.")
+        return jwt.PyJWK(candidates[0])
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         payload: dict[str, Any] = super().verify_token(token, **kwargs)
