@@ -10,8 +10,11 @@ import pytest
 import requests
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import SuspiciousOperation
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from audit.models import AuditEntry
+from sso.backends import OIDCBackend
 from sso.models import OIDCIdentity
 from tests.conftest import PLAN_ID, PLAN_URL, load_fixture
 from tests.identity_provider import ADMIN_GROUP, CLIENT_ID
@@ -324,3 +327,34 @@ def test_with_password_login_off_a_password_is_refused(client, sso_only, django_
     assert "Password log-in is switched off" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert authenticate(username="gil", password="right-password-1") is None
+
+
+def test_entra_app_roles_work_through_the_roles_claim(site, web, provider, sso_settings):
+    web.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    sso_settings.OIDC_GROUPS_CLAIM = "roles"
+    sso_settings.OIDC_ADMIN_GROUPS = ["Dashboard.HRAdmin"]
+    provider.set_user("subject-hal", roles=["Dashboard.HRAdmin"], groups=[ADMIN_GROUP])
+
+    assert sign_in(site, "subject-hal").status_code == 200
+    provider.set_user("subject-hal", roles=[], groups=[ADMIN_GROUP])
+    assert sign_in(site, "subject-hal").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("claims", "problem"),
+    [
+        ({"iss": "https://evil.example", "aud": CLIENT_ID}, "another issuer"),
+        ({"iss": "https://idp.example", "aud": "someone-else"}, "another client"),
+        ({"iss": "https://idp.example", "aud": [CLIENT_ID, "x"], "azp": "x"}, "another party"),
+    ],
+)
+def test_an_id_token_for_another_issuer_or_client_is_refused(
+    monkeypatch, sso_settings, claims, problem
+):
+    # The library checks signature, expiry and nonce; the issuer and audience are ours.
+    monkeypatch.setattr(OIDCAuthenticationBackend, "verify_token", lambda *a, **kw: claims)
+    backend = OIDCBackend()
+    backend.issuer = "https://idp.example"
+
+    with pytest.raises(SuspiciousOperation, match=problem):
+        backend.verify_token("header.payload.signature", nonce="n")
