@@ -29,7 +29,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from plans.backends import OneQueryModelBackend
 from sso import discovery
 from sso.models import OIDCIdentity
 
@@ -53,8 +52,8 @@ def is_hr_admin(claims: dict[str, Any]) -> bool:
     return not granted.isdisjoint(settings.OIDC_ADMIN_GROUPS)
 
 
-class OIDCBackend(OIDCAuthenticationBackend, OneQueryModelBackend):
-    """Single sign-on; permissions are checked as by the password backend (one query)."""
+class OIDCBackend(OIDCAuthenticationBackend):
+    """Single sign-on; permissions are ModelBackend's (the library's base class)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.UserModel = get_user_model()

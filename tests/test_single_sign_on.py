@@ -14,11 +14,11 @@ from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from audit.models import AuditEntry
+from devtools.servers import free_port
 from sso.backends import OIDCBackend
 from sso.models import OIDCIdentity
 from tests.conftest import PLAN_ID, PLAN_URL, load_fixture
 from tests.identity_provider import ADMIN_GROUP, CLIENT_ID
-from tests.servers import free_port
 
 # The live server's requests and the tests' share one database: each test starts from
 # the migrated data (the HR admins group) and leaves an empty one.

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.servers import PYTHON, ROOT
+from devtools.servers import PYTHON, ROOT
 
 BASE = {
     "DJANGO_SETTINGS_MODULE": "dashboard.settings",
@@ -45,7 +45,7 @@ def test_a_complete_configuration_loads_with_its_defaults():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "['group-a', 'group-b'] Microsoft groups "
-        "['plans.backends.OneQueryModelBackend', 'sso.backends.OIDCBackend']"
+        "['django.contrib.auth.backends.ModelBackend', 'sso.backends.OIDCBackend']"
     )
 
 

@@ -31,11 +31,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, *, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_up(url: str, *, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             requests.get(url, timeout=1, allow_redirects=False)
             return
@@ -82,7 +82,7 @@ class DemoAPI:
 @contextmanager
 def demo_api(*, latency_ms: float = 0, fault: str = "NONE") -> Iterator[DemoAPI]:
     port = free_port()
-    args = [PYTHON, "-m", "plans.demo_api", "--port", str(port)]
+    args = [PYTHON, "-m", "demo_api", "--port", str(port)]
     args += ["--latency-ms", str(latency_ms), "--fault", fault]
     url = f"http://127.0.0.1:{port}"
     with running(args, env=dict(os.environ), ready_url=f"{url}/_demo/stats"):
