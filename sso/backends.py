@@ -62,7 +62,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, *, nonce: str, code_verifier: str | None
     ) -> AbstractBaseUser | None:
         # Keyword-only nonce: only the callback view's call fits this signature, so a
@@ -152,7 +152,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
     def _free_username(self, claims: dict[str, Any]) -> str:
         """A readable username from the claims that no other user has yet."""
         field = self.UserModel._meta.get_field(self.UserModel.USERNAME_FIELD)
-        limit = field.max_length or 150
+        limit = getattr(field, "max_length", None) or 150
         preferred = next(
             (
                 value
@@ -174,6 +174,6 @@ def _names(claims: dict[str, Any]) -> tuple[str, str]:
     if isinstance(given, str) or isinstance(family, str):
         first, last = given or "", family or ""
     else:
-        name = claims.get("name") if isinstance(claims.get("name"), str) else ""
-        first, _, last = name.strip().partition(" ")
+        name = claims.get("name")
+        first, _, last = (name if isinstance(name, str) else "").strip().partition(" ")
     return str(first)[:150], str(last)[:150]

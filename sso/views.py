@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import View
@@ -142,11 +143,13 @@ class LogoutView(auth_views.LogoutView):
         return HttpResponseRedirect(provider_logout) if provider_logout else response
 
 
-def password_login_switch(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def password_login_switch(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """With DJANGO_PASSWORD_LOGIN=0, the login page refuses passwords (and shows no form)."""
 
     @wraps(view)
-    def switched(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def switched(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and not settings.PASSWORD_LOGIN:
             context = {"next": request.POST.get("next", ""), "password_refused": True}
             return render(request, "registration/login.html", context, status=403)
