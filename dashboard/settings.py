@@ -6,6 +6,7 @@ than surfacing later as a confusing error on some page.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
     "plans",
 ]
 
@@ -100,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "plans.middleware.UpstreamErrorMiddleware",
+    # Last, as axes asks: turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -137,8 +141,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# axes first: it refuses a locked-out attempt before any password is checked. Then
 # ModelBackend's rules, with a user's permissions read in one query (plans/backends.py).
-AUTHENTICATION_BACKENDS = ["plans.backends.OneQueryModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "plans.backends.OneQueryModelBackend",
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:list"
@@ -191,6 +199,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
+
+# --- Login throttling (django-axes; limits and behaviour in plans/login.py) ---------------
+
+AXES_HANDLER = "plans.login.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures that lock a username, and an address (higher: colleagues share an office's).
+AXES_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USERNAME_CALLABLE = "plans.login.throttle_username"
+AXES_CLIENT_IP_CALLABLE = "plans.login.client_address"
+AXES_LOCKOUT_CALLABLE = "plans.login.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock are refused unchecked and do not make it last longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept (and expire); a row per successful login would grow forever.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Proxies in front that append the client's address to X-Forwarded-For (0: the header
+# is ignored and REMOTE_ADDR is the client). See plans.login.client_address.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a TLS proxy that sets this header itself and strips it from clients.
