@@ -8,6 +8,7 @@ than surfacing later as a confusing error on some page.
 import os
 from datetime import timedelta
 from pathlib import Path
+from wsgiref.headers import Headers
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plans.middleware.ContentSecurityPolicyMiddleware",
+    # After WhiteNoise: static files stay cacheable, everything else is private.
+    "plans.middleware.PrivateResponsesMiddleware",
     # Outside every view and error page that uses the request's API client.
     "plans.middleware.ReleaseClientMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Before any view runs: an idle session is logged out first.
+    "plans.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "plans.middleware.UpstreamErrorMiddleware",
@@ -191,12 +196,34 @@ else:
 # --- Security ------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# A session unused this long is logged out (plans.middleware.SessionIdleTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = 60 * env_int("DJANGO_SESSION_IDLE_MINUTES", 480, minimum=1, maximum=20160)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Static files: WhiteNoise answers them before any middleware runs, so it adds the same
+# protections itself; nothing outside the site uses them.
+STATIC_FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": SECURE_REFERRER_POLICY,
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": SECURE_CROSS_ORIGIN_OPENER_POLICY,
+    # An SVG opened on its own is a document: it may load and run nothing.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+}
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
+
+def add_static_file_headers(headers: Headers, path: str, url: str) -> None:
+    for name, value in STATIC_FILE_HEADERS.items():
+        headers[name] = value
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
+
 # Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
 
