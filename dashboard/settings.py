@@ -182,11 +182,11 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind a circuit breaker: a failing Redis costs one
+            # socket timeout, reads as a miss, then is skipped for a while.
+            "BACKEND": "dashboard.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pe365",
-            # A slow or unreachable Redis must cost a page little: plans.services then
-            # calls the API directly instead of waiting on the cache.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
