@@ -13,7 +13,7 @@ import pytest
 from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
 
-from plans.demo_api import data
+from demo_api import data
 from tests.browser.conftest import new_context
 
 COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
