@@ -16,8 +16,8 @@ from django.core.cache import cache
 from responses import matchers
 
 from dashboard import cache as resilient
+from devtools.servers import free_port
 from tests.conftest import PLANS_URL, plan_page
-from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
