@@ -280,6 +280,8 @@ PE365_API_KEY = env_str("PE365_API_KEY")
 # Budget in seconds for one upstream call, retries included.
 PE365_TIMEOUT = env_number("PE365_TIMEOUT", 10, minimum=0.1, maximum=120)
 PE365_CACHE_TTL = env_int("PE365_CACHE_TTL", 30, minimum=0, maximum=86400)
+# Seconds each part of a /readyz check (database, cache, API) may take.
+PE365_READINESS_TIMEOUT = env_number("PE365_READINESS_TIMEOUT", 3, minimum=0.1, maximum=30)
 # Upstream calls one dashboard request may have in flight at once (whole-set reads,
 # side panels, participation scans).
 PE365_CONCURRENCY = env_int("PE365_CONCURRENCY", 8, minimum=1, maximum=32)
