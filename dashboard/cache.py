@@ -140,5 +140,5 @@ class ResilientRedisCache(RedisCache):
     def delete_many(self, keys: Iterable[Any], version: Any = None) -> None:
         self._guard(partial(super().delete_many, keys, version), None)
 
-    def clear(self) -> bool:
-        return self._guard(super().clear, False)
+    def clear(self) -> None:
+        self._guard(super().clear, None)
