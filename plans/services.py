@@ -229,12 +229,15 @@ def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
     )
 
 
-def upstream_check() -> None:
+def upstream_check(*, timeout: float | None = None) -> None:
     """Ask the API for one plan, as the dashboard would; raise UpstreamError if it fails.
 
     A fresh client that neither reads nor fills the shared cache: a cached answer
-    would say the API was up when it may no longer be.
+    would say the API was up when it may no longer be. `timeout` (seconds, retries
+    included) replaces PE365_TIMEOUT: a readiness probe wants its answer sooner.
     """
     client = Client.from_settings()
     client.cache_ttl = 0
+    if timeout is not None:
+        client.timeout = timeout
     reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")
