@@ -68,12 +68,13 @@ class Client:
         return f"<Client {self.root} user={self._auth[0]!r}>"
 
     @classmethod
-    def from_settings(cls, *, bypass_cache: bool = False) -> Client:
+    def from_settings(cls, *, bypass_cache: bool = False, timeout: float | None = None) -> Client:
+        """A client as the settings say; `timeout` replaces PE365_TIMEOUT when given."""
         return cls(
             root=settings.PE365_API_URL,
             username=settings.PE365_API_USERNAME,
             api_key=settings.PE365_API_KEY,
-            timeout=settings.PE365_TIMEOUT,
+            timeout=settings.PE365_TIMEOUT if timeout is None else timeout,
             cache_ttl=settings.PE365_CACHE_TTL,
             concurrency=settings.PE365_CONCURRENCY,
             bypass_cache=bypass_cache,
