@@ -4,11 +4,11 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from plans import health
+from plans import health, views
 from plans.login_throttle import ThrottledLoginView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
+    path("", views.overview, name="overview"),
     # Only log in and log out from django.contrib.auth: its password-reset views need
     # no login and would send mail; an administrator resets passwords in the admin.
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
