@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 
+import audit
 from plans import services
 from plans.charts import overview_charts
 from plans.exports import csv_response
@@ -150,6 +151,10 @@ def plan_export(request: HttpRequest) -> HttpResponse:
         filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
     table = _all_matching_plans(filterset, services.client_for(request))
+    try:
+        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     plans_root = reverse("plans:list")
     rows = (
@@ -260,6 +265,16 @@ def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
         return render(request, "400.html", {"form": form}, status=400)
     plan = services.plan_get(client=services.client_for(request), api_id=api_id)
     users = form.matching_users(plan.assigned_users)
+    try:
+        audit.record(
+            request,
+            action=audit.Action.EXPORT_PLAN_USERS,
+            plan_id=plan.api_id,
+            plan_name=plan.name,
+            row_count=len(users),
+        )
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     rows = ([user.name, user.email, user.api_id] for user in users)
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
     return csv_response(stem, ["Name", "Email", "User ID"], rows)
