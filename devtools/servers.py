@@ -100,7 +100,11 @@ def demo_api(
 
 def dashboard_env(api_url: str | None, **overrides: str) -> dict[str, str]:
     """Environment of a dashboard process: like `make run`, pointed at `api_url`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PE365_", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PE365_", "DJANGO_", "OIDC_", "AUDIT_"))
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env.update(

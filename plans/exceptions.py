@@ -70,6 +70,13 @@ class MalformedResponse(UpstreamError):
     title = "Perform & Engage 365 sent an unexpected answer"
 
 
+class TooManyCalls(UpstreamError):
+    """One page needed more upstream calls than PE365_MAX_CALLS allows."""
+
+    status_code = 503
+    title = "Too much to read for one page"
+
+
 class TooManyRows(UpstreamError):
     """A list holds more rows than one page may read (PE365_MAX_ROWS)."""
 

@@ -2,10 +2,12 @@
 
 - UTF-8 with a byte-order mark, so Excel opens accented names correctly;
 - a header row;
-- a cell that starts with =, +, -, @, a tab or a carriage return is prefixed with a
-  single quote, so a spreadsheet shows it as text instead of running it as a formula
-  (upstream names are typed by people and must never run as code on an admin's machine);
-- every field quoted;
+- every field quoted, and a formula character (=, +, -, @, tab, carriage return) that
+  could start a cell prefixed with a single quote, so a spreadsheet shows it as text
+  instead of running it (upstream names are typed by people and must never run as code
+  on an admin's machine). A cell can start at the start of a field and, in a spreadsheet
+  whose list separator is not the file's (`;` in many European locales), after any
+  `,`, `;`, tab or line break inside one: those splits ignore the file's quoting;
 - `Content-Disposition: attachment` with a dated ASCII file name;
 - streamed: rows are written as the download goes, so it starts at once and a worker
   never holds the whole file. Callers read their data first, so an upstream failure
@@ -13,17 +15,20 @@
 """
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Where a cell can start (see above), then the quotes and spaces a spreadsheet skips,
+# then a formula character.
+_FORMULA_START = re.compile(r'(^|[,;\t\r\n])([ "]*)(?=[=+\-@\t\r])')
 
 
 def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+    return _FORMULA_START.sub(r"\1\2'", text)
 
 
 class _Echo:

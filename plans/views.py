@@ -1,4 +1,4 @@
-"""Plan list, plan detail and their CSV exports. Views validate the query string, call
+"""The overview, plan list, plan detail and their CSV exports. Views validate the query string, call
 the service, render.
 
 Upstream failures of the main resource are not handled here:
@@ -19,7 +19,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 
+import audit
 from plans import services
+from plans.charts import overview_charts
 from plans.exceptions import TooManyRows
 from plans.exports import csv_response
 from plans.filters import PlanFilter
@@ -95,6 +97,22 @@ def _too_many_plans(
 
 
 @view_plans_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Plan totals by status, template and frequency, and conversations by template, as
+    charts. A failed plan set is the usual error page; failed conversation counts show
+    inside their own chart only."""
+    summary = services.organisation_overview(client=services.client_for(request))
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+    context = {
+        "charts": overview_charts(summary),
+        "conversations_error": summary.conversations_error,
+        "top_templates": services.OVERVIEW_TEMPLATES,
+    }
+    return render(request, "plans/overview.html", context)
+
+
+@view_plans_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
@@ -160,6 +178,10 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
         table = _all_matching_plans(filterset, services.client_for(request))
     except TooManyRows as error:
         return _too_many_plans(request, filterset, error)
+    try:
+        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     # Built once: the links differ only in their plan id.
     plans_root = request.build_absolute_uri(reverse("plans:list"))
@@ -269,6 +291,16 @@ def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
         return render(request, "400.html", {"form": form}, status=400)
     plan = services.plan_get(client=services.client_for(request), api_id=api_id)
     users = form.matching_users(plan.assigned_users)
+    try:
+        audit.record(
+            request,
+            action=audit.Action.EXPORT_PLAN_USERS,
+            plan_id=plan.api_id,
+            plan_name=plan.name,
+            row_count=len(users),
+        )
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     rows = ([user.name, user.email, user.api_id] for user in users)
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
     return csv_response(stem, ["Name", "Email", "User ID"], rows)

@@ -279,7 +279,8 @@ def test_it_honours_retry_after_up_to_a_cap(upstream, no_sleep):
     upstream.get(PLANS_URL, status=429, json={"detail": "Request was throttled."})
     with pytest.raises(UpstreamThrottled, match="too many requests"):
         services.plan_list(client=make_client(), limit=25, offset=0)
-    assert no_sleep == [2.0, transport.RETRY_AFTER_CAP_SECONDS]
+    # (The pause is what is left of the hold when the next attempt starts.)
+    assert no_sleep == pytest.approx([2.0, transport.RETRY_AFTER_CAP_SECONDS], abs=0.1)
 
 
 def test_it_never_waits_past_its_time_budget(upstream, no_sleep):
@@ -462,12 +463,11 @@ def test_progress_counts_drafts_with_one_row_and_scans_every_final_page(upstream
     assert progress.total == 12 and progress.percent_final == 42
 
 
-def test_progress_scans_a_bounded_number_of_conversations(upstream, monkeypatch):
-    monkeypatch.setattr(services, "MAX_SCANNED_CONVERSATIONS", 2)
+def test_progress_scans_a_bounded_number_of_pages(upstream, monkeypatch):
+    monkeypatch.setattr(services, "MAX_CONVERSATION_PAGES", 2)
     page = [conversation(1, completed="2026-01-01T00:00:00Z")]
     expect_conversations(upstream, status="draft", limit=1, count=0)
-    # It never asks for more than it keeps; the API then serves one row a page.
-    expect_conversations(upstream, status="final", limit=2, count=9, results=page)
+    expect_conversations(upstream, status="final", limit=100, count=9, results=page)
     expect_conversations(upstream, status="final", limit=1, offset=1, count=9, results=page)
     progress = services.plan_progress(client=make_client(), plan_name="Engagement survey")
     assert (progress.final, progress.scanned, progress.complete) == (9, 2, False)

@@ -4,7 +4,8 @@ Views get it with `client_for(request)` and pass it to the use cases in
 `plans.services`. It asks `transport` for each resource at most once per request
 (`caching.Memo`), shares answers between requests for PE365_CACHE_TTL seconds, and
 runs a request's concurrent calls on threads of its own, so one request's calls never
-wait behind another's.
+wait behind another's. All of a request's calls share one `RequestBudget`: PE365_TIMEOUT
+seconds from the moment the client is made, and at most PE365_MAX_CALLS calls.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from plans.api import caching, transport
+from plans.api.budget import RequestBudget
 
 Params = dict[str, str | int]
+
+# A user's Refresh bypasses the shared cache at most this often; a quicker one is
+# served like an ordinary view, so repeated clicks cannot multiply upstream calls.
+REFRESH_INTERVAL_SECONDS = 5
 
 
 class Client:
@@ -42,9 +48,13 @@ class Client:
         concurrency: int = 8,
         max_rows: int = 50_000,
         bypass_cache: bool = False,
+        max_calls: int = 1000,
+        max_response_bytes: int = 32 * 2**20,
     ) -> None:
         self.root = root
         self.timeout = timeout
+        self.budget = RequestBudget(seconds=timeout, max_calls=max_calls)
+        self.max_response_bytes = max_response_bytes
         self.cache_ttl = cache_ttl
         self.concurrency = concurrency
         # The most items one request reads of a list (plans.api.pages).
@@ -61,16 +71,19 @@ class Client:
         return f"<Client {self.root} user={self._auth[0]!r}>"
 
     @classmethod
-    def from_settings(cls, *, bypass_cache: bool = False) -> Client:
+    def from_settings(cls, *, bypass_cache: bool = False, timeout: float | None = None) -> Client:
+        """A client as the settings say; `timeout` replaces PE365_TIMEOUT when given."""
         return cls(
             root=settings.PE365_API_URL,
             username=settings.PE365_API_USERNAME,
             api_key=settings.PE365_API_KEY,
-            timeout=settings.PE365_TIMEOUT,
+            timeout=settings.PE365_TIMEOUT if timeout is None else timeout,
             cache_ttl=settings.PE365_CACHE_TTL,
             concurrency=settings.PE365_CONCURRENCY,
             max_rows=settings.PE365_MAX_ROWS,
             bypass_cache=bypass_cache,
+            max_calls=settings.PE365_MAX_CALLS,
+            max_response_bytes=settings.PE365_MAX_RESPONSE_MB * 2**20,
         )
 
     def get_json(self, path: str, params: Params | None = None, *, share: bool = True) -> Any:
@@ -81,7 +94,13 @@ class Client:
         """
         params = params or {}
         memo_key = f"{path}?{urlencode(sorted(params.items()))}"
-        return self._remembered(memo_key, lambda: self._fetch(path, params), share=share)
+        return self._remembered(
+            memo_key,
+            path,
+            lambda: self._fetch(path, params),
+            share=share,
+            max_bytes=caching.MAX_SHARED_ENTRY_BYTES,
+        )
 
     def get_assembled(
         self, name: str, path: str, params: Params, assemble: Callable[[], Any]
@@ -93,11 +112,23 @@ class Client:
         cache read however many calls built it. "Data as of" is when the build began.
         """
         memo_key = f"{name}:{path}?{urlencode(sorted(params.items()))}"
-        return self._remembered(memo_key, assemble, share=True)
+        return self._remembered(
+            memo_key, path, assemble, share=True, max_bytes=caching.MAX_SHARED_SET_BYTES
+        )
 
-    def _remembered(self, memo_key: str, compute: Callable[[], Any], *, share: bool) -> Any:
+    def _remembered(
+        self,
+        memo_key: str,
+        path: str,
+        compute: Callable[[], Any],
+        *,
+        share: bool,
+        max_bytes: int,
+    ) -> Any:
         def entry() -> caching.Entry:
-            return self._cached(memo_key, compute) if share else (time.time(), compute())
+            if not share:
+                return time.time(), compute()
+            return self._cached(memo_key, path, compute, max_bytes=max_bytes)
 
         fetched_at, data = self._memo.get(memo_key, entry)
         with self._fetched_guard:
@@ -106,18 +137,28 @@ class Client:
             )
         return data
 
-    def _cached(self, memo_key: str, compute: Callable[[], Any]) -> caching.Entry:
+    def _cached(
+        self, memo_key: str, path: str, compute: Callable[[], Any], *, max_bytes: int
+    ) -> caching.Entry:
         if not self.cache_ttl:
             return time.time(), compute()
         cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
         if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
             return hit
-        with caching.single_flight(cache_key):
-            if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
-                return hit
+
+        def compute_and_share() -> caching.Entry:
             entry = (time.time(), compute())
-            caching.shared_set(cache_key, entry, self.cache_ttl)
+            caching.shared_set(cache_key, entry, self.cache_ttl, max_bytes=max_bytes)
             return entry
+
+        # A Refresh skips the cached copy but not a fetch already under way: that
+        # answer is being fetched now, so it is as fresh as the Refresh asks for.
+        try:
+            return caching.single_flight(
+                cache_key, compute_and_share, wait_seconds=self.budget.remaining()
+            )
+        except TimeoutError:
+            raise transport.timeout_error(path, self.budget.seconds) from None
 
     def _fetch(self, path: str, params: Params) -> Any:
         return transport.get_json(
@@ -125,8 +166,8 @@ class Client:
             path=path,
             params=params,
             auth=self._auth,
-            deadline=time.monotonic() + self.timeout,
-            budget=self.timeout,
+            budget=self.budget,
+            max_bytes=self.max_response_bytes,
         )
 
     @contextmanager
@@ -134,7 +175,8 @@ class Client:
         """Threads for this request's concurrent calls, at most PE365_CONCURRENCY at once.
 
         They belong to this request alone, so a big page's calls never hold up another
-        page's. Submitted work calls this client, whose memo is thread-safe.
+        page's. Submitted work calls this client, whose memo is thread-safe and whose
+        budget every thread shares.
         """
         with ThreadPoolExecutor(
             max_workers=self.concurrency, thread_name_prefix="pe365-call"
@@ -143,12 +185,25 @@ class Client:
 
 
 def client_for(request: HttpRequest) -> Client:
-    """The client bound to this dashboard request; it dies with the request."""
+    """The client bound to this dashboard request; it dies with the request.
+
+    Its time budget starts now. `?refresh=1` bypasses the shared cache when the
+    signed-in user has not refreshed within REFRESH_INTERVAL_SECONDS.
+    """
     client: Client | None = getattr(request, "_pe365_client", None)
     if client is None:
-        client = Client.from_settings(bypass_cache=request.GET.get("refresh") == "1")
+        client = Client.from_settings(bypass_cache=_may_refresh(request))
         request._pe365_client = client  # type: ignore[attr-defined]
     return client
+
+
+def _may_refresh(request: HttpRequest) -> bool:
+    if request.GET.get("refresh") != "1":
+        return False
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return caching.claim(f"pe365:refresh:{user.pk}", REFRESH_INTERVAL_SECONDS)
 
 
 def release_client(request: HttpRequest) -> None:

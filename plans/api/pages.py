@@ -57,7 +57,7 @@ def read_all(
     `max_rows` (PE365_MAX_ROWS): no page reads, holds or sorts more than that.
     `what` names the list in error messages ("a plan list").
     """
-    listing = _remembered(client, path, params, what, parse, client.max_rows, pool, refuse=True)
+    listing = _remembered(client, path, params, what, parse, client.max_rows, pool, max_pages=None)
     return listing.items
 
 
@@ -68,11 +68,14 @@ def read_upto(
     *,
     what: str,
     parse: Callable[[Any], Item],
-    max_rows: int,
+    max_pages: int,
     pool: Executor | None = None,
 ) -> Listing[Item]:
-    """The first `max_rows` items of the list at `path` and its count: a bounded scan."""
-    return _remembered(client, path, params, what, parse, max_rows, pool, refuse=False)
+    """The items of the first `max_pages` pages of the list at `path`, and its count: a
+    scan bounded in calls, whatever page size the API serves."""
+    return _remembered(
+        client, path, params, what, parse, client.max_rows, pool, max_pages=max_pages
+    )
 
 
 def _remembered(
@@ -84,13 +87,13 @@ def _remembered(
     max_rows: int,
     pool: Executor | None,
     *,
-    refuse: bool,
+    max_pages: int | None,
 ) -> Listing[Item]:
     def build() -> Listing[Item]:
-        count, items = _read(client, path, params, what, parse, max_rows, pool, refuse=refuse)
+        count, items = _read(client, path, params, what, parse, max_rows, pool, max_pages=max_pages)
         return Listing(count=count, items=tuple(items))
 
-    name = f"{'all' if refuse else 'first'} {max_rows}"
+    name = f"all {max_rows}" if max_pages is None else f"first {max_pages} pages"
     listing: Listing[Item] = client.get_assembled(name, path, params, build)
     return listing
 
@@ -104,8 +107,11 @@ def _read(
     max_rows: int,
     pool: Executor | None,
     *,
-    refuse: bool,
+    max_pages: int | None,
 ) -> tuple[int, list[Item]]:
+    """(count, items); past `max_rows` it refuses, unless `max_pages` bounds the read."""
+    refuse = max_pages is None
+
     def page(offset: int, limit: int) -> tuple[int, list[Item]]:
         """One page, its items read as it arrives so its JSON can go at once."""
         query = {**params, "limit": limit, "offset": offset}
@@ -137,6 +143,8 @@ def _read(
     count, items = page(0, min(PAGE_SIZE, max_rows))
     check(count)
     step = len(items)
+    if max_pages is not None:
+        max_rows = min(max_rows, max_pages * step)
     target = min(count, max_rows)
     if not step or len(items) >= target:
         return count, items[:max_rows]
