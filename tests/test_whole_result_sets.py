@@ -17,6 +17,7 @@ from django.core.cache import cache
 from responses import matchers
 
 from plans import services
+from plans.api import caching
 from plans.api.client import Client
 from plans.exceptions import TooManyRows, UpstreamUnavailable
 from tests.conftest import AUTH_HEADER, PLANS_URL, expect_all, make_client, plan_item, plan_page
@@ -228,6 +229,14 @@ def test_the_whole_set_is_shared_between_requests_as_one_value(upstream):
     expect_plans(upstream, {"name": "Plan", "limit": 100, "offset": 0}, plan_page(137, 0, 100))
     services.plan_list(client=make_client(cache_ttl=30), name="Plan", limit=100, offset=0)
     assert len(upstream.calls) == 3
+
+
+def test_a_set_bigger_than_one_answer_may_be_is_still_shared(upstream, monkeypatch):
+    monkeypatch.setattr(caching, "MAX_SHARED_ENTRY_BYTES", 1000)  # a page of 100 is more
+    expect_all(upstream, count=137)
+    services.plan_list_all(client=make_client(cache_ttl=30))
+    services.plan_list_all(client=make_client(cache_ttl=30))
+    assert len(upstream.calls) == 2
 
 
 def test_a_shared_set_is_as_fresh_as_the_moment_it_was_read(upstream):
