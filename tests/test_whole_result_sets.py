@@ -146,8 +146,7 @@ def test_an_empty_list_costs_one_call(upstream):
 
 
 def test_a_failing_page_fails_the_whole_read(upstream):
-    expect_plans(upstream, {"limit": 100, "offset": 0}, plan_page(300, 0, 100))
-    expect_plans(upstream, {"limit": 100, "offset": 200}, plan_page(300, 200, 100))
+    expect_plans(upstream, {"limit": 100, "offset": 0}, plan_page(200, 0, 100))
     upstream.get(
         PLANS_URL,
         status=500,
@@ -298,3 +297,47 @@ def test_a_plan_comes_out_of_the_shared_cache_as_it_went_in():
     )
     cache.set("plans", (plan,))  # the cache pickles what it keeps
     assert cache.get("plans") == (plan,)
+
+
+# --- A process's decoded copies of shared sets ----------------------------------------------
+
+
+def test_a_warm_read_of_a_set_uses_the_processs_decoded_copy(upstream, monkeypatch):
+    expect_all(upstream, count=137)
+    first = services.plan_list_all(client=make_client(cache_ttl=30))
+    read = []
+    shared_get = caching.shared_get
+    monkeypatch.setattr(caching, "shared_get", lambda key: read.append(key) or shared_get(key))
+
+    again = services.plan_list_all(client=make_client(cache_ttl=30))
+
+    assert again == first
+    assert len(read) == 1 and read[0].endswith(":stamp"), "only the stamp is read"
+
+
+def test_a_decoded_copy_is_dropped_with_the_shared_set(upstream):
+    expect_all(upstream, count=137)
+    services.plan_list_all(client=make_client(cache_ttl=30))
+    cache.clear()  # the shared copy expires (or Redis restarts)
+    expect_all(upstream, count=137)
+
+    services.plan_list_all(client=make_client(cache_ttl=30))
+
+    assert len(upstream.calls) == 4
+
+
+def test_a_decoded_copy_is_used_only_while_it_is_the_shared_one():
+    caching.shared_set_set("pe365:set", (1.0, ("old",)), 30)
+    # Another worker refreshes the set: a new entry and a new stamp.
+    caching.shared_set("pe365:set", (2.0, ("new",)), 30)
+    caching.shared_set("pe365:set:stamp", (2.0, 10), 30)
+
+    assert caching.shared_get_set("pe365:set") == (2.0, ("new",))
+
+
+def test_decoded_copies_are_bounded_by_their_pickled_size(monkeypatch):
+    monkeypatch.setattr(caching, "MAX_DECODED_BYTES", 2500)
+    for n in range(3):
+        caching.shared_set_set(f"pe365:set{n}", (1.0, ("x" * 1000,)), 30)
+    assert list(caching._decoded)[-2:] == ["pe365:set1", "pe365:set2"]
+    assert "pe365:set0" not in caching._decoded

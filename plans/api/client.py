@@ -99,7 +99,7 @@ class Client:
             path,
             lambda: self._fetch(path, params),
             share=share,
-            max_bytes=caching.MAX_SHARED_ENTRY_BYTES,
+            whole_set=False,
         )
 
     def get_assembled(
@@ -112,9 +112,7 @@ class Client:
         cache read however many calls built it. "Data as of" is when the build began.
         """
         memo_key = f"{name}:{path}?{urlencode(sorted(params.items()))}"
-        return self._remembered(
-            memo_key, path, assemble, share=True, max_bytes=caching.MAX_SHARED_SET_BYTES
-        )
+        return self._remembered(memo_key, path, assemble, share=True, whole_set=True)
 
     def _remembered(
         self,
@@ -123,12 +121,12 @@ class Client:
         compute: Callable[[], Any],
         *,
         share: bool,
-        max_bytes: int,
+        whole_set: bool,
     ) -> Any:
         def entry() -> caching.Entry:
             if not share:
                 return time.time(), compute()
-            return self._cached(memo_key, path, compute, max_bytes=max_bytes)
+            return self._cached(memo_key, path, compute, whole_set=whole_set)
 
         fetched_at, data = self._memo.get(memo_key, entry)
         with self._fetched_guard:
@@ -138,17 +136,21 @@ class Client:
         return data
 
     def _cached(
-        self, memo_key: str, path: str, compute: Callable[[], Any], *, max_bytes: int
+        self, memo_key: str, path: str, compute: Callable[[], Any], *, whole_set: bool
     ) -> caching.Entry:
         if not self.cache_ttl:
             return time.time(), compute()
         cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
-        if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
+        shared_get = caching.shared_get_set if whole_set else caching.shared_get
+        if not self.bypass_cache and (hit := shared_get(cache_key)) is not None:
             return hit
 
         def compute_and_share() -> caching.Entry:
             entry = (time.time(), compute())
-            caching.shared_set(cache_key, entry, self.cache_ttl, max_bytes=max_bytes)
+            if whole_set:
+                caching.shared_set_set(cache_key, entry, self.cache_ttl)
+            else:
+                caching.shared_set(cache_key, entry, self.cache_ttl)
             return entry
 
         # A Refresh skips the cached copy but not a fetch already under way: that
