@@ -3,33 +3,6 @@ from django.template.response import TemplateResponse
 from plans import services
 from plans.exceptions import UpstreamError
 
-# Everything the pages load comes from our own static files: no inline script, no
-# inline style attribute, no third-party origin.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-
-
-class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
-
 
 class UpstreamErrorMiddleware:
     """Turns a failed upstream call in any view into a friendly page with the right status."""

@@ -16,12 +16,15 @@ from django.core.paginator import EmptyPage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
+from django_htmx.http import push_url
 
 from plans import services
 from plans.exports import csv_response
-from plans.filters import PlanFilter
+from plans.filters import DEFAULT_PER_PAGE, PlanFilter
 from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
+from plans.labels import frequency_label, status_label
 from plans.tables import (
     DepartmentTable,
     PlanListData,
@@ -77,12 +80,35 @@ def _all_matching_plans(
     return PlanTable(data, order_by=filterset.sort or None, back=back)
 
 
+def _clean_list_url(request: HttpRequest) -> str:
+    """The list URL of this request's query without empty or default parameters.
+
+    htmx sends every field of the filter form; the address bar shows only what narrows
+    or orders the list, e.g. /plans/?status=active.
+    """
+    defaults = {"per_page": str(DEFAULT_PER_PAGE), "page": "1"}
+    query = [
+        (name, value)
+        for name, value in request.GET.items()
+        if value.strip() and value != defaults.get(name) and name != "refresh"
+    ]
+    url = reverse("plans:list")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _for_htmx(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Pages that answer htmx with a part of themselves vary on its request header."""
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
 @view_plans_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
         filterset.offer_frequencies(())
-        return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        response = render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        return _for_htmx(request, response)
 
     client = services.client_for(request)
     # Detail links carry the list's query, for their "Back to results" link.
@@ -122,7 +148,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         "clear_filters_url": _url_without(request, "plans:list", *filterset.filters),
         "export_url": _url_without(request, "plans:export", "per_page"),
     }
-    return render(request, "plans/plan_list.html", context)
+    if request.htmx and not request.htmx.history_restore_request:
+        # The filter form applied on change: swap the results, show the clean URL.
+        response = render(request, "plans/plan_list_results.html", context)
+        return _for_htmx(request, push_url(response, _clean_list_url(request)))
+    return _for_htmx(request, render(request, "plans/plan_list.html", context))
 
 
 @view_plans_required
@@ -134,18 +164,15 @@ def plan_export(request: HttpRequest) -> HttpResponse:
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
     table = _all_matching_plans(filterset, services.client_for(request))
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
-    plans_root = reverse("plans:list")
     rows = (
         [
             plan.name,
             plan.template_name,
-            plan.status,
-            plan.frequency or "One-off",
+            status_label(plan.status),
+            frequency_label(plan.frequency),
             plan.api_id,
             plan.template_api_id,
-            request.build_absolute_uri(url)
-            if (url := plan_url(plan.api_id, root=plans_root))
-            else "",
+            request.build_absolute_uri(url) if (url := plan_url(plan.api_id)) else "",
         ]
         for plan in table.data
     )
@@ -186,7 +213,7 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         return redirect_response
 
     back = form.cleaned_data["back"]
-    detail_url = plan_url(plan.api_id) or request.path
+    detail_url = plan_url(api_id) or request.path
     users_export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
     context = {
         "plan": plan,
@@ -211,18 +238,18 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
 
 @view_plans_required
 def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
-    """The plan page's side panels, its template's details and its progress, as a page.
+    """The plan page's side panels, its template's details and its progress.
 
     They cost several upstream calls after the plan's own (the template; a draft count
     and every page of completed conversations: 20 for a plan of 3,000), so the plan
-    page is sent without them and static/js/plan-panels.js loads them from here once
-    it is shown. Without JavaScript, the plan page links here instead.
+    page is sent without them and htmx loads them from here once it is shown (the
+    panels alone); without JavaScript, the plan page links here (a page of its own).
     """
     client = services.client_for(request)
     plan = services.plan_get(client=client, api_id=api_id)
     # Template and progress: concurrent, and each failure stays inside its own panel.
     extras = services.plan_extras(client=client, plan=plan)
-    if redirect_response := _without_refresh(request):
+    if not request.htmx and (redirect_response := _without_refresh(request)):
         return redirect_response
     context = {
         "plan": plan,
@@ -232,7 +259,9 @@ def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
         "progress": extras.progress,
         "progress_error": extras.progress_error,
     }
-    return render(request, "plans/plan_panels.html", context)
+    if request.htmx:
+        return _for_htmx(request, render(request, "plans/plan_panels_content.html", context))
+    return _for_htmx(request, render(request, "plans/plan_panels.html", context))
 
 
 @view_plans_required

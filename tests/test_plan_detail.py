@@ -45,9 +45,9 @@ def test_it_works(admin_client, upstream):
     assert 'href="/plans/"' in html
     # The plan alone: its side panels load from their own page.
     assert len(upstream.calls) == 1
-    assert f'data-panels-url="/plans/{PLAN_ID}/panels/"' in html
-    assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html
-    assert '<script src="/static/js/plan-panels.js" defer></script>' in html
+    assert f'hx-get="/plans/{PLAN_ID}/panels/" hx-trigger="load"' in html
+    assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html  # without JS
+    assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html
 
 
 def test_the_request_lets_go_of_its_client_and_answers_with_the_response(
@@ -213,19 +213,30 @@ def test_the_panels_page_shows_the_template_and_the_plans_progress(admin_client,
     assert len(upstream.calls) == 4
 
 
-def test_the_panels_are_inside_the_element_the_plan_page_copies_and_lead_back(
-    admin_client, upstream
-):
+def test_the_panels_page_without_javascript_holds_the_panels_and_leads_back(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     expect_extras(upstream)
 
     html = admin_client.get(PANELS).content.decode()
 
-    # static/js/plan-panels.js moves what #plan-panels holds into the plan page.
     inside = html[html.index('<div id="plan-panels"') : html.index("</main>")]
     assert 'id="template-heading"' in inside and 'id="progress-heading"' in inside
     assert f'<a href="/plans/{PLAN_ID}/" class="link-secondary">← Engagement survey</a>' in html
     assert "<title>Engagement survey · template and progress · " in html
+
+
+def test_htmx_gets_the_panels_alone_with_the_footers_data_time(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+
+    response = admin_client.get(PANELS, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="plan-panels"')  # replaces the placeholder
+    assert "<html" not in html and "<nav" not in html
+    assert 'id="template-heading"' in html and 'id="progress-heading"' in html
+    assert "<time hidden data-panels-as-of datetime=" in html
+    assert "HX-Request" in response["Vary"]
 
 
 def test_the_panels_page_escapes_a_hostile_plan_name(admin_client, upstream):

@@ -29,8 +29,8 @@ def test_it_exports_every_matching_plan_in_the_lists_order(admin_client, upstrea
     rows = read_csv(response)
     assert rows[0] == ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     assert len(rows) == 1 + 69  # all the drafts, not one page
-    assert rows[1][:4] == ["Plan 136", "Engagement Survey", "draft", "Every 4 weeks"]
-    assert rows[3][:4] == ["Plan 132", "Engagement Survey", "draft", "One-off"]
+    assert rows[1][:4] == ["Plan 136", "Engagement Survey", "Draft", "Every 4 weeks"]
+    assert rows[3][:4] == ["Plan 132", "Engagement Survey", "Draft", "One-off"]
     assert rows[1][6] == "http://testserver/plans/580:00000000-0000-4000-8000-000000000136/"
 
 

@@ -26,8 +26,8 @@ def test_it_works(admin_client, upstream):
     html = response.content.decode()
     assert "Showing 1–25 of 137 plans" in html
     assert 'href="/plans/580:00000000-0000-4000-8000-000000000001/"' in html
-    assert '<span class="badge text-bg-success">active</span>' in html
-    assert "Every 4 weeks" in html and "—" in html  # plan 0 has no frequency
+    assert '<span class="badge text-bg-success">Active</span>' in html
+    assert "<td >Every 4 weeks</td>" in html and "<td >One-off</td>" in html  # plan 0: null
     assert len(upstream.calls) == 1
 
 
@@ -221,8 +221,8 @@ def test_it_rejects_bad_status_frequency_and_sort_before_calling_upstream(
     [
         ("name", ["alpha", "Bravo", "charlie"]),
         ("-name", ["delta", "charlie", "Bravo"]),
-        ("frequency", ["alpha", "charlie", "Bravo"]),  # Monthly, Weekly, then one-offs
-        ("-frequency", ["charlie", "alpha", "Bravo"]),  # one-offs still last
+        ("frequency", ["charlie", "alpha", "Bravo"]),  # Weekly, Monthly, then one-offs
+        ("-frequency", ["alpha", "charlie", "Bravo"]),  # one-offs still last
         ("status", ["Bravo", "delta", "alpha"]),  # stable: active in upstream order
     ],
 )
@@ -301,3 +301,27 @@ def test_detail_links_carry_the_way_back(admin_client, upstream):
         'href="/plans/580:00000000-0000-4000-8000-000000000001/?back=status%3Dactive%26page%3D1"'
         in html
     )
+
+
+def test_htmx_gets_the_results_alone_and_a_clean_url_to_show(admin_client, upstream):
+    expect_all(upstream, count=3)
+
+    response = admin_client.get(
+        "/plans/?name=&template_name=&status=active&frequency=&per_page=25",
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/plans/?status=active"
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert "<html" not in html and "<form" not in html
+    assert 'id="result-summary"' in html and "<table" in html
+
+
+def test_the_filter_form_applies_on_change_and_keeps_its_button(admin_client, upstream):
+    expect_page(upstream)
+    html = admin_client.get("/plans/").content.decode()
+    assert 'hx-get="/plans/" hx-trigger="change, submit" hx-target="#plan-results"' in html
+    assert '<button type="submit" class="btn btn-primary">Filter</button>' in html
+    assert '<div id="plan-results">' in html

@@ -24,7 +24,7 @@ from tests.test_services import make_client, slow_empty_page
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = re.compile(r'Data as of <time datetime="([^"]+)" data-local-time>([^<]+)</time>')
+AS_OF = re.compile(r'Data as of <time id="data-as-of" datetime="([^"]+)" data-local-time>([^<]+)</time>')
 
 
 @pytest.fixture
