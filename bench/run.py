@@ -53,15 +53,15 @@ from urllib.parse import quote, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the project's modules
 
-from plans.demo_api import DEMO_API_KEY, DEMO_USERNAME, data  # noqa: E402
-from tests.servers import dashboard, dashboard_env, demo_api, session_cookie  # noqa: E402
+from demo_api import DEMO_API_KEY, DEMO_USERNAME, data  # noqa: E402
+from devtools.servers import dashboard, dashboard_env, demo_api, session_cookie  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 UPSTREAM_AUTH = "Basic " + b64encode(f"{DEMO_USERNAME}:{DEMO_API_KEY}".encode()).decode()
 PLANS = "/api/v2/conversation_plans/"
 TEMPLATES = "/api/v2/conversation_templates/"
 CONVERSATIONS = "/api/v2/conversations/"
-PAGE_SIZE = 100  # plans.services.ALL_PAGE_SIZE, the page size of the progress calls
+PAGE_SIZE = 100  # plans.api.pages.PAGE_SIZE, the page size of the progress calls
 BENCH_USER = "bench-hr-admin"
 
 

@@ -1,7 +1,9 @@
 """The errors the service raises; views turn each into a page with the right status.
 
-Every message here is written for the person looking at the page: one sentence that
-says what happened and what to do next. None of them ever contains the API key.
+Every error carries two texts. `message` is for the HR admin looking at the page: plain
+words on what happened and what to do next. `detail` is for the administrator who runs
+the dashboard (the HTTP status, the setting to check) and is shown behind a disclosure.
+Neither ever contains the API key.
 """
 
 
@@ -11,9 +13,17 @@ class UpstreamError(Exception):
     status_code = 502
     title = "Perform & Engage 365 could not be reached"
 
-    def __init__(self, message: str, *, path: str = "", upstream_status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        path: str = "",
+        upstream_status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail
         self.path = path
         self.upstream_status = upstream_status
 

@@ -55,7 +55,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
                 # The plans path itself is missing: the API root is not the API's.
                 _last_readiness = (now, 503, "not ready: no plans API at PE365_API_URL.")
             except UpstreamError as error:
-                _last_readiness = (now, 503, f"not ready: {error.message}")
+                _last_readiness = (now, 503, f"not ready: {error.message} {error.detail}".strip())
             else:
                 _last_readiness = (now, 200, "ready")
         _, status, text = _last_readiness

@@ -1,5 +1,6 @@
 import base64
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ import responses
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from responses import matchers
+
+from plans.api.client import Client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API = "https://pe365.test"
@@ -149,3 +152,36 @@ def admin_client(client, hr_admin):
     """A browser session logged in as an HR admin."""
     client.force_login(hr_admin)
     return client
+
+
+def make_client(**overrides) -> Client:
+    options = dict(
+        root="https://pe365.test",
+        username="dashboard-bot",
+        api_key="test-api-key-0123456789",
+        timeout=10,
+        cache_ttl=0,
+    )
+    options.update(overrides)
+    return Client(**options)
+
+
+def slow_empty_page(request):
+    """A `responses` callback: an empty plan list after 0.2 s, so concurrent calls overlap."""
+    time.sleep(0.2)
+    return 200, {}, '{"count": 0, "results": []}'
+
+
+def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):
+    """The pages plan_list_all reads: limit=100 each, offset = rows received so far."""
+    items = items if items is not None else [plan_item(n) for n in range(count)]
+    for offset in range(0, max(len(items), 1), page_size):
+        upstream.get(
+            PLANS_URL,
+            json={"count": len(items), "results": items[offset : offset + page_size]},
+            match=[
+                matchers.query_param_matcher(
+                    {**(filters or {}), "limit": "100", "offset": str(offset)}
+                )
+            ],
+        )

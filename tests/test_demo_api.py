@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from plans.demo_api import DEMO_API_KEY, DEMO_USERNAME, DemoServer, data, start_demo_server
+from demo_api import DEMO_API_KEY, DEMO_USERNAME, DemoServer, data, start_demo_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = "/api/v2/conversation_plans/"
@@ -291,7 +291,7 @@ def test_generation_is_deterministic_across_processes() -> None:
 
     # Another interpreter with another hash seed must produce the very same bytes.
     script = (
-        "import hashlib, json; from plans.demo_api import data; d = data.generate(); "
+        "import hashlib, json; from demo_api import data; d = data.generate(); "
         "print(hashlib.sha256(json.dumps([d.templates, d.plans, d.conversations])"
         ".encode()).hexdigest())"
     )
@@ -501,7 +501,7 @@ def test_stats_count_api_requests_only(server: DemoServer, get) -> None:
 
 def test_cli_serves_until_ctrl_c() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "plans.demo_api", "--port", "0"],
+        [sys.executable, "-m", "demo_api", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import PYTHON, ROOT
+from devtools.servers import PYTHON, ROOT
 
 pytestmark = pytest.mark.django_db
 

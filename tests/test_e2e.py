@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.servers import dashboard, dashboard_env, demo_api, log_in
+from devtools.servers import dashboard, dashboard_env, demo_api, log_in
 
 pytestmark = pytest.mark.e2e
 

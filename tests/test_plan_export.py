@@ -5,8 +5,14 @@ import pytest
 from django.utils import timezone
 
 from plans.exports import neutralise
-from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, load_fixture, plan_item
-from tests.test_plan_list import expect_all
+from tests.conftest import (
+    PLAN_ID,
+    PLAN_URL,
+    PLANS_URL,
+    expect_all,
+    load_fixture,
+    plan_item,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client as BrowserClient
 
+from devtools.servers import PYTHON, ROOT
 from plans import services
-from tests.conftest import PLAN_ID, PLAN_URL, load_fixture
-from tests.servers import PYTHON, ROOT
-from tests.test_services import make_client
+from tests.conftest import (
+    PLAN_ID,
+    PLAN_URL,
+    load_fixture,
+    make_client,
+)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -10,6 +10,7 @@ import responses
 from responses import matchers
 
 from plans import services
+from plans.api import pages, transport
 from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
@@ -29,21 +30,11 @@ from tests.conftest import (
     conversation,
     expect_conversations,
     load_fixture,
+    make_client,
     plan_item,
     plan_page,
+    slow_empty_page,
 )
-
-
-def make_client(**overrides) -> services.Client:
-    options = dict(
-        root="https://pe365.test",
-        username="dashboard-bot",
-        api_key="test-api-key-0123456789",
-        timeout=10,
-        cache_ttl=0,
-    )
-    options.update(overrides)
-    return services.Client(**options)
 
 
 def expect_list(upstream, query: dict, body: dict, status: int = 200):
@@ -62,7 +53,7 @@ def expect_list(upstream, query: dict, body: dict, status: int = 200):
 def no_sleep(monkeypatch):
     """Record retry waits instead of sleeping them."""
     waits = []
-    monkeypatch.setattr(services.time, "sleep", waits.append)
+    monkeypatch.setattr(transport.time, "sleep", waits.append)
     return waits
 
 
@@ -181,7 +172,7 @@ def test_it_sends_connect_and_read_timeouts(upstream):
     expect_list(upstream, {"limit": "1", "offset": "0"}, plan_page(0, 0, 0))
     services.plan_list(client=make_client(timeout=7), limit=1, offset=0)
     connect, read = upstream.calls[0].request.req_kwargs["timeout"]
-    assert connect == services.CONNECT_TIMEOUT_SECONDS
+    assert connect == transport.CONNECT_TIMEOUT_SECONDS
     assert read == pytest.approx(7, abs=0.01)
 
 
@@ -238,14 +229,16 @@ def test_it_maps_401_to_rejected_credentials_naming_the_settings(upstream):
     upstream.get(PLANS_URL, json={"detail": "Invalid username/password."}, status=401)
     with pytest.raises(CredentialsRejected) as raised:
         services.plan_list(client=make_client(), limit=25, offset=0)
-    assert "PE365_API_KEY" in raised.value.message
-    assert "test-api-key" not in raised.value.message
+    assert "check its API key" in raised.value.message
+    assert "PE365_API_KEY" in raised.value.detail
+    assert "test-api-key" not in raised.value.message + raised.value.detail
 
 
 def test_it_maps_403_to_rejected_credentials(upstream):
     upstream.get(PLANS_URL, json={"detail": "You do not have permission."}, status=403)
-    with pytest.raises(CredentialsRejected, match="not allowed"):
+    with pytest.raises(CredentialsRejected, match="refused the dashboard's access") as raised:
         services.plan_list(client=make_client(), limit=25, offset=0)
+    assert "lacks read access" in raised.value.detail
 
 
 def test_it_maps_404_to_not_found(upstream):
@@ -256,18 +249,20 @@ def test_it_maps_404_to_not_found(upstream):
 
 def test_it_does_not_retry_a_500(upstream, no_sleep):
     upstream.get(PLANS_URL, json={"detail": "A server error occurred."}, status=500)
-    with pytest.raises(UpstreamUnavailable, match="HTTP 500"):
+    with pytest.raises(UpstreamUnavailable, match="server error") as raised:
         services.plan_list(client=make_client(), limit=25, offset=0)
+    assert "HTTP 500" in raised.value.detail
     assert len(upstream.calls) == 1
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_it_retries_gateway_errors_then_gives_up(upstream, no_sleep, status):
-    for _ in range(services.MAX_ATTEMPTS):
+    for _ in range(transport.MAX_ATTEMPTS):
         upstream.get(PLANS_URL, json={"detail": "down"}, status=status)
-    with pytest.raises(UpstreamUnavailable, match=f"HTTP {status}"):
+    with pytest.raises(UpstreamUnavailable, match="server error") as raised:
         services.plan_list(client=make_client(), limit=25, offset=0)
-    assert len(upstream.calls) == services.MAX_ATTEMPTS
+    assert f"HTTP {status}" in raised.value.detail
+    assert len(upstream.calls) == transport.MAX_ATTEMPTS
     assert no_sleep == [0.2, 0.4]
 
 
@@ -284,7 +279,7 @@ def test_it_honours_retry_after_up_to_a_cap(upstream, no_sleep):
     upstream.get(PLANS_URL, status=429, json={"detail": "Request was throttled."})
     with pytest.raises(UpstreamThrottled, match="too many requests"):
         services.plan_list(client=make_client(), limit=25, offset=0)
-    assert no_sleep == [2.0, services.RETRY_AFTER_CAP_SECONDS]
+    assert no_sleep == [2.0, transport.RETRY_AFTER_CAP_SECONDS]
 
 
 def test_it_never_waits_past_its_time_budget(upstream, no_sleep):
@@ -302,11 +297,11 @@ def test_it_maps_a_read_timeout_without_retrying(upstream):
 
 
 def test_it_retries_connection_errors_then_reports_unavailable(upstream, no_sleep):
-    for _ in range(services.MAX_ATTEMPTS):
+    for _ in range(transport.MAX_ATTEMPTS):
         upstream.get(PLANS_URL, body=requests.ConnectionError("refused"))
     with pytest.raises(UpstreamUnavailable, match="could not be reached"):
         services.plan_list(client=make_client(), limit=25, offset=0)
-    assert len(upstream.calls) == services.MAX_ATTEMPTS
+    assert len(upstream.calls) == transport.MAX_ATTEMPTS
 
 
 def test_it_logs_path_status_and_time_but_never_the_key(upstream, caplog):
@@ -384,12 +379,6 @@ def test_it_never_caches_failures_across_requests(upstream):
     assert services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID).name
 
 
-def slow_empty_page(request):
-    """A `responses` callback: an empty plan list after 0.2 s, so concurrent calls overlap."""
-    time.sleep(0.2)
-    return 200, {}, '{"count": 0, "results": []}'
-
-
 def test_concurrent_misses_make_one_upstream_call(upstream):
     upstream.add_callback(responses.GET, PLANS_URL, callback=slow_empty_page)
     threads = [
@@ -433,7 +422,7 @@ def test_it_stops_when_the_upstream_runs_dry(upstream):
 
 
 def test_it_never_pages_forever(upstream, monkeypatch):
-    monkeypatch.setattr(services, "MAX_ALL_PAGES", 3)
+    monkeypatch.setattr(pages, "MAX_PAGES", 3)
     for offset in (0, 1, 2):
         expect_list(
             upstream,

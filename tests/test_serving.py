@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.servers import (
+from devtools.servers import (
     PYTHON,
     ROOT,
     dashboard,

@@ -9,7 +9,9 @@ import pytest
 import responses
 from responses import matchers
 
+from devtools.servers import free_port
 from plans import services
+from plans.api import caching
 from tests.conftest import (
     PANELS,
     PLAN_ID,
@@ -17,10 +19,10 @@ from tests.conftest import (
     PLANS_URL,
     expect_extras,
     load_fixture,
+    make_client,
     plan_page,
+    slow_empty_page,
 )
-from tests.servers import free_port
-from tests.test_services import make_client, slow_empty_page
 
 pytestmark = pytest.mark.django_db
 
@@ -118,12 +120,12 @@ def test_the_single_flight_table_only_holds_keys_in_flight(upstream):
     for thread in threads:
         thread.start()
     time.sleep(0.1)
-    assert len(services._flights) == 2, "one lock per key being fetched"
+    assert len(caching._flights) == 2, "one lock per key being fetched"
     for thread in threads:
         thread.join()
 
     assert len(upstream.calls) == 2
-    assert services._flights == {}, "locks are dropped once nobody waits on them"
+    assert caching._flights == {}, "locks are dropped once nobody waits on them"
 
 
 def test_the_plan_pages_panels_reuse_its_plan_answer(admin_client, upstream, cached):

@@ -10,6 +10,7 @@ unresolvable host) over real HTTP. The dashboard maps faults to statuses like th
 """
 
 import base64
+import html
 import logging
 import time
 from dataclasses import dataclass
@@ -17,7 +18,15 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from devtools.servers import (
+    dashboard,
+    dashboard_env,
+    demo_api,
+    free_port,
+    log_in,
+)
 from plans import services
+from plans.api import transport
 from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
@@ -27,13 +36,6 @@ from plans.exceptions import (
     UpstreamUnavailable,
 )
 from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL
-from tests.servers import (
-    dashboard,
-    dashboard_env,
-    demo_api,
-    free_port,
-    log_in,
-)
 
 API_KEY = "test-api-key-0123456789"
 DEMO_KEY = "demo-key"
@@ -44,28 +46,66 @@ MARGIN = 0.5
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # the demo API's name for it (see plans/demo_api/server.py)
+    kind: str  # the demo API's name for it (see demo_api/server.py)
     error: type[UpstreamError]
     status: int
-    sentence: str
+    sentence: str  # in plain words, for the HR admin
+    detail: str  # in the details for the dashboard's administrator
     logged: str  # what the log line says after "->"
 
 
 FAULTS = [
-    Fault("slow:3", UpstreamTimeout, 504, "did not answer within 1 seconds", "UpstreamTimeout"),
-    Fault("500", UpstreamUnavailable, 503, "answered with a server error (HTTP 500)", "500"),
-    Fault("502", UpstreamUnavailable, 503, "answered with a server error (HTTP 502)", "502"),
-    Fault("503", UpstreamUnavailable, 503, "answered with a server error (HTTP 503)", "503"),
-    Fault("429:1", UpstreamThrottled, 503, "too many requests right now", "429"),
-    Fault("401", CredentialsRejected, 502, "check PE365_API_USERNAME and PE365_API_KEY", "401"),
-    Fault("403", CredentialsRejected, 502, "set PE365_API_USERNAME and PE365_API_KEY", "403"),
-    Fault("malformed", MalformedResponse, 502, "could not read", "200"),
-    Fault("wrong-shape", MalformedResponse, 502, "could not read", "200"),
-    Fault("html", MalformedResponse, 502, "could not read", "200"),
-    Fault("close", UpstreamUnavailable, 503, "could not be reached", "UpstreamUnavailable"),
+    Fault(
+        "slow:3",
+        UpstreamTimeout,
+        504,
+        "did not answer within 1 seconds",
+        "PE365_TIMEOUT",
+        "UpstreamTimeout",
+    ),
+    Fault("500", UpstreamUnavailable, 503, "answered with a server error", "HTTP 500", "500"),
+    Fault("502", UpstreamUnavailable, 503, "answered with a server error", "HTTP 502", "502"),
+    Fault("503", UpstreamUnavailable, 503, "answered with a server error", "HTTP 503", "503"),
+    Fault("429:1", UpstreamThrottled, 503, "too many requests right now", "HTTP 429", "429"),
+    Fault(
+        "401",
+        CredentialsRejected,
+        502,
+        "check its API key",
+        "Check PE365_API_USERNAME and PE365_API_KEY",
+        "401",
+    ),
+    Fault(
+        "403",
+        CredentialsRejected,
+        502,
+        "check its API key",
+        "set PE365_API_USERNAME and PE365_API_KEY",
+        "403",
+    ),
+    Fault("malformed", MalformedResponse, 502, "could not read", "not JSON", "200"),
+    Fault("wrong-shape", MalformedResponse, 502, "could not read", "The answer to GET", "200"),
+    Fault("html", MalformedResponse, 502, "could not read", "not JSON", "200"),
+    Fault(
+        "close",
+        UpstreamUnavailable,
+        503,
+        "could not be reached",
+        "PE365_API_URL",
+        "UpstreamUnavailable",
+    ),
 ]
-REFUSED = Fault("refused", UpstreamUnavailable, 503, "could not be reached", "UpstreamUnavailable")
-UNRESOLVABLE = Fault("dns", UpstreamUnavailable, 503, "could not be reached", "UpstreamUnavailable")
+REFUSED = Fault(
+    "refused",
+    UpstreamUnavailable,
+    503,
+    "could not be reached",
+    "PE365_API_URL",
+    "UpstreamUnavailable",
+)
+UNRESOLVABLE = Fault(
+    "dns", UpstreamUnavailable, 503, "could not be reached", "PE365_API_URL", "UpstreamUnavailable"
+)
 ids = [fault.kind for fault in FAULTS]
 
 
@@ -93,11 +133,11 @@ def mock_fault(upstream, url: str, kind: str) -> None:
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(transport.time, "sleep", lambda seconds: None)
 
 
 def upstream_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "plans.services"]
+    return [r.getMessage() for r in caplog.records if r.name == "plans.api.transport"]
 
 
 def assert_one_log_line(caplog, path: str, fault: Fault) -> None:
@@ -110,6 +150,7 @@ def assert_fault_page(response, fault: Fault, secrets: tuple[str, ...]) -> None:
     page = response.content.decode()
     assert response.status_code == fault.status, page
     assert fault.sentence in page
+    assert html.escape(fault.detail) in page
     assert "Traceback" not in page
     for secret in secrets:
         assert secret not in page
@@ -134,11 +175,15 @@ def test_the_service_maps_each_fault_to_one_exception_and_one_log_line(
         timeout=TIMEOUT,
         cache_ttl=0,
     )
-    with caplog.at_level(logging.INFO, logger="plans.services"), pytest.raises(fault.error) as e:
+    with (
+        caplog.at_level(logging.INFO, logger="plans.api.transport"),
+        pytest.raises(fault.error) as e,
+    ):
         services.plan_list(client=client, limit=25, offset=0)
     raised = e
     assert raised.value.status_code == fault.status
     assert fault.sentence in raised.value.message
+    assert fault.detail in raised.value.detail
     assert_one_log_line(caplog, "/api/v2/conversation_plans/", fault)
     assert API_KEY not in caplog.text and API_KEY not in str(raised.value)
 
@@ -155,7 +200,7 @@ def test_the_list_shows_each_fault_as_a_page_with_the_right_status(
 ):
     settings.PE365_TIMEOUT = TIMEOUT
     mock_fault(upstream, PLANS_URL, fault.kind)
-    with caplog.at_level(logging.INFO, logger="plans.services"):
+    with caplog.at_level(logging.INFO, logger="plans.api.transport"):
         response = admin_client.get("/plans/")
     assert_fault_page(response, fault, (API_KEY, basic("dashboard-bot", API_KEY)))
     assert_one_log_line(caplog, "/api/v2/conversation_plans/", fault)
@@ -168,7 +213,7 @@ def test_the_detail_shows_each_fault_as_a_page_with_the_right_status(
 ):
     settings.PE365_TIMEOUT = TIMEOUT
     mock_fault(upstream, PLAN_URL, fault.kind)
-    with caplog.at_level(logging.INFO, logger="plans.services"):
+    with caplog.at_level(logging.INFO, logger="plans.api.transport"):
         response = admin_client.get(f"/plans/{PLAN_ID}/")
     assert_fault_page(response, fault, (API_KEY,))
     assert_one_log_line(caplog, PLAN_URL.removeprefix("https://pe365.test"), fault)
@@ -213,7 +258,7 @@ def timed_get(client, path: str, params=None):
 def test_each_demo_api_fault_gives_its_page_in_time_on_the_list(
     admin_client, real_api, caplog, fault
 ):
-    with caplog.at_level(logging.INFO, logger="plans.services"):
+    with caplog.at_level(logging.INFO, logger="plans.api.transport"):
         response, elapsed = timed_get(admin_client, "/plans/", {"name": f"!fault:{fault.kind}"})
     assert_fault_page(response, fault, (DEMO_KEY, basic("demo", DEMO_KEY)))
     assert elapsed < TIMEOUT + MARGIN
@@ -225,7 +270,7 @@ def test_each_demo_api_fault_gives_its_page_in_time_on_the_list(
 def test_each_demo_api_fault_gives_its_page_in_time_on_a_detail(
     admin_client, real_api, caplog, fault
 ):
-    with caplog.at_level(logging.INFO, logger="plans.services"):
+    with caplog.at_level(logging.INFO, logger="plans.api.transport"):
         response, elapsed = timed_get(admin_client, f"/plans/!fault:{fault.kind}/")
     assert_fault_page(response, fault, (DEMO_KEY, basic("demo", DEMO_KEY)))
     assert elapsed < TIMEOUT + MARGIN
@@ -237,7 +282,7 @@ def test_each_demo_api_fault_gives_its_page_in_time_on_a_detail(
 def test_a_closed_port_is_unavailable_in_time(admin_client, settings, caplog):
     settings.PE365_API_URL = f"http://127.0.0.1:{free_port()}"
     settings.PE365_TIMEOUT = TIMEOUT
-    with caplog.at_level(logging.INFO, logger="plans.services"):
+    with caplog.at_level(logging.INFO, logger="plans.api.transport"):
         response, elapsed = timed_get(admin_client, "/plans/")
     assert_fault_page(response, REFUSED, (API_KEY,))
     assert elapsed < TIMEOUT + MARGIN
@@ -249,7 +294,7 @@ def test_an_unresolvable_host_is_unavailable_in_time(admin_client, settings, cap
     # .invalid never resolves (RFC 2606), so this needs no network.
     settings.PE365_API_URL = "http://pe365.invalid"
     settings.PE365_TIMEOUT = TIMEOUT
-    with caplog.at_level(logging.INFO, logger="plans.services"):
+    with caplog.at_level(logging.INFO, logger="plans.api.transport"):
         response, elapsed = timed_get(admin_client, "/plans/")
     assert_fault_page(response, UNRESOLVABLE, (API_KEY,))
     assert "PE365_API_URL" in response.content.decode()
@@ -293,5 +338,5 @@ def test_make_run_can_show_a_fault_on_every_page_with_pe365_demo_fault():
         response = log_in(site).get(f"{site}/plans/", timeout=10)
         assert response.url == f"{site}/plans/"
         assert response.status_code == 502
-        assert "check PE365_API_USERNAME and PE365_API_KEY" in response.text
+        assert "Check PE365_API_USERNAME and PE365_API_KEY" in response.text
         assert requests.get(f"{site}/readyz", timeout=10).status_code == 503

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.servers import E2E_PASSWORD, E2E_USER, ROOT, dashboard, dashboard_env, demo_api
+from devtools.servers import E2E_PASSWORD, E2E_USER, ROOT, dashboard, dashboard_env, demo_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

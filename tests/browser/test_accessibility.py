@@ -14,9 +14,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.demo_api import data
+from demo_api import data
+from devtools.servers import ROOT
 from tests.browser.conftest import RESULTS, new_context
-from tests.servers import ROOT
 
 pytestmark = pytest.mark.browser
 

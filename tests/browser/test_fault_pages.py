@@ -12,8 +12,8 @@ from contextlib import ExitStack
 import pytest
 from playwright.sync_api import expect
 
+from devtools.servers import dashboard, dashboard_env, demo_api, free_port
 from tests.browser.conftest import finish, log_in, new_context, watch
-from tests.servers import dashboard, dashboard_env, demo_api, free_port
 
 pytestmark = pytest.mark.browser
 

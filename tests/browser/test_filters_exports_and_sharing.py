@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from plans.demo_api import data
+from demo_api import data
 from tests.browser.conftest import new_context
 
 COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)

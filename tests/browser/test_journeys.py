@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.demo_api import data
+from demo_api import data
 from tests.browser.conftest import log_in, new_context
 
 pytestmark = pytest.mark.browser

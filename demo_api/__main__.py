@@ -1,4 +1,4 @@
-"""``python -m plans.demo_api``: serve the demo API in the foreground until Ctrl-C."""
+"""``python -m demo_api``: serve the demo API in the foreground until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .server import DEMO_API_KEY, DEMO_USERNAME, DemoServer
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m plans.demo_api", description="Perform & Engage 365 demo API"
+        prog="python -m demo_api", description="Perform & Engage 365 demo API"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)

@@ -82,7 +82,7 @@ class DemoAPI:
 @contextmanager
 def demo_api(*, latency_ms: float = 0, fault: str = "NONE") -> Iterator[DemoAPI]:
     port = free_port()
-    args = [PYTHON, "-m", "plans.demo_api", "--port", str(port)]
+    args = [PYTHON, "-m", "demo_api", "--port", str(port)]
     args += ["--latency-ms", str(latency_ms), "--fault", fault]
     url = f"http://127.0.0.1:{port}"
     with running(args, env=dict(os.environ), ready_url=f"{url}/_demo/stats"):

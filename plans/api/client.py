@@ -1,0 +1,136 @@
+"""The client one dashboard request uses to read Perform & Engage 365.
+
+Views get it with `client_for(request)` and pass it to the use cases in
+`plans.services`. It asks `transport` for each resource at most once per request
+(`caching.Memo`), shares answers between requests for PE365_CACHE_TTL seconds, and
+runs a request's concurrent calls on threads of its own, so one request's calls never
+wait behind another's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
+
+from plans.api import caching, transport
+
+Params = dict[str, str | int]
+
+
+class Client:
+    """Talks to one API account on behalf of one dashboard request."""
+
+    @sensitive_variables("api_key")
+    def __init__(
+        self,
+        *,
+        root: str,
+        username: str,
+        api_key: str,
+        timeout: float,
+        cache_ttl: int,
+        concurrency: int = 8,
+        bypass_cache: bool = False,
+    ) -> None:
+        self.root = root
+        self.timeout = timeout
+        self.cache_ttl = cache_ttl
+        self.concurrency = concurrency
+        self.bypass_cache = bypass_cache
+        self._auth = (username, api_key)
+        self._account = hashlib.sha256(f"{root}\0{username}".encode()).hexdigest()[:16]
+        self._memo = caching.Memo()
+        self._fetched_guard = threading.Lock()
+        # When the oldest data on this page was fetched upstream (for "as of …").
+        self.fetched_at: float | None = None
+
+    def __repr__(self) -> str:  # never show the key, e.g. in error reports
+        return f"<Client {self.root} user={self._auth[0]!r}>"
+
+    @classmethod
+    def from_settings(cls, *, bypass_cache: bool = False) -> Client:
+        return cls(
+            root=settings.PE365_API_URL,
+            username=settings.PE365_API_USERNAME,
+            api_key=settings.PE365_API_KEY,
+            timeout=settings.PE365_TIMEOUT,
+            cache_ttl=settings.PE365_CACHE_TTL,
+            concurrency=settings.PE365_CONCURRENCY,
+            bypass_cache=bypass_cache,
+        )
+
+    def get_json(self, path: str, params: Params | None = None) -> Any:
+        """GET `path` (under the API root) once per request, from the shared cache if fresh."""
+        params = params or {}
+        memo_key = f"{path}?{urlencode(sorted(params.items()))}"
+        fetched_at, data = self._memo.get(
+            memo_key, lambda: self._cached_fetch(path, params, memo_key)
+        )
+        with self._fetched_guard:
+            self.fetched_at = (
+                fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
+            )
+        return data
+
+    def _cached_fetch(self, path: str, params: Params, memo_key: str) -> caching.Entry:
+        if not self.cache_ttl:
+            return time.time(), self._fetch(path, params)
+        cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
+        if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
+            return hit
+        with caching.single_flight(cache_key):
+            if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
+                return hit
+            entry = (time.time(), self._fetch(path, params))
+            caching.shared_set(cache_key, entry, self.cache_ttl)
+            return entry
+
+    def _fetch(self, path: str, params: Params) -> Any:
+        return transport.get_json(
+            self.root + path,
+            path=path,
+            params=params,
+            auth=self._auth,
+            deadline=time.monotonic() + self.timeout,
+            budget=self.timeout,
+        )
+
+    @contextmanager
+    def concurrently(self) -> Iterator[ThreadPoolExecutor]:
+        """Threads for this request's concurrent calls, at most PE365_CONCURRENCY at once.
+
+        They belong to this request alone, so a big page's calls never hold up another
+        page's. Submitted work calls this client, whose memo is thread-safe.
+        """
+        with ThreadPoolExecutor(
+            max_workers=self.concurrency, thread_name_prefix="pe365-call"
+        ) as pool:
+            yield pool
+
+
+def client_for(request: HttpRequest) -> Client:
+    """The client bound to this dashboard request; it dies with the request."""
+    client: Client | None = getattr(request, "_pe365_client", None)
+    if client is None:
+        client = Client.from_settings(bypass_cache=request.GET.get("refresh") == "1")
+        request._pe365_client = client  # type: ignore[attr-defined]
+    return client
+
+
+def release_client(request: HttpRequest) -> None:
+    """Let the request's client, and every answer it memoised, go once the response is made.
+
+    Django's request objects sit in reference cycles and are freed only by a full
+    garbage collection; the client of a big plan's page holds megabytes of answers.
+    """
+    vars(request).pop("_pe365_client", None)

@@ -1,0 +1,153 @@
+"""Reading the API's JSON into `plans.api.results`: tolerant of what the API may omit or
+add (missing keys, nulls, unknown keys), strict about the rest.
+
+A `Reader` wraps one JSON object of one answer; every field it cannot read raises
+`MalformedResponse` naming what was being read and which answer it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from plans.api.results import Department, PlanDetail, PlanSummary, Template, User
+from plans.exceptions import MalformedResponse
+
+
+def malformed(path: str, what: str, problem: str = "") -> MalformedResponse:
+    return MalformedResponse(
+        f"Perform & Engage 365 sent {what} the dashboard could not read. Try again in a "
+        "minute; if it keeps happening, tell the dashboard's administrator.",
+        detail=f"The answer to GET {path} has {problem or 'an unexpected shape'}.",
+        path=path,
+        upstream_status=200,
+    )
+
+
+class Reader:
+    """One JSON object (`what`, for messages) from the answer to GET `path`."""
+
+    def __init__(self, data: Any, *, path: str, what: str) -> None:
+        if not isinstance(data, dict):
+            raise malformed(path, what, f"{type(data).__name__} where {what} belongs")
+        self.data: dict[str, Any] = data
+        self.path = path
+        self.what = what
+
+    def _bad(self, key: str, expected: str) -> MalformedResponse:
+        found = type(self.data.get(key)).__name__
+        return malformed(self.path, self.what, f"{found} in {key!r} where {expected} belongs")
+
+    def child(self, value: Any, what: str) -> Reader:
+        return Reader(value, path=self.path, what=what)
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise malformed(self.path, self.what, f"no {key!r}")
+            return ""
+        if not isinstance(value, str):
+            raise self._bad(key, "text")
+        return value
+
+    def items(self, key: str) -> list[Any]:
+        """A list field; a missing or null one is empty."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._bad(key, "a list")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise self._bad(key, "true or false")
+        return value
+
+    def moment(self, key: str) -> datetime | None:
+        """An ISO 8601 timestamp as an aware datetime (UTC when the API gives no offset)."""
+        value = self.text(key)
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise self._bad(key, "a date") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def count(self) -> int:
+        """The `count` of a list answer: how many objects match, over all pages."""
+        value = self.data.get("count")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self._bad("count", "a whole number")
+        return value
+
+    def results(self) -> list[Any]:
+        """The `results` of a list answer: this page's objects."""
+        value = self.data.get("results")
+        if not isinstance(value, list):
+            raise self._bad("results", "a list")
+        return value
+
+
+# --- Plans, templates, people ------------------------------------------------------
+
+
+def _plan_fields(plan: Reader) -> dict[str, Any]:
+    return {
+        "api_id": plan.text("api_id", required=True),
+        "name": plan.text("name"),
+        "template_name": plan.text("template_name"),
+        "template_api_id": plan.text("template_api_id"),
+        "status": plan.text("status"),
+        "frequency": plan.text("frequency") or None,
+    }
+
+
+def plan_summary(data: Any, *, path: str) -> PlanSummary:
+    return PlanSummary(**_plan_fields(Reader(data, path=path, what="a plan")))
+
+
+def plan_detail(data: Any, *, path: str) -> PlanDetail:
+    plan = Reader(data, path=path, what="a plan")
+    return PlanDetail(
+        **_plan_fields(plan),
+        assigned_users=tuple(
+            _user(plan.child(item, "an assigned user")) for item in plan.items("assigned_users")
+        ),
+        assigned_departments=tuple(
+            _department(plan.child(item, "an assigned department"))
+            for item in plan.items("assigned_departments")
+        ),
+    )
+
+
+def _user(user: Reader) -> User:
+    return User(api_id=user.text("api_id"), name=user.text("name"), email=user.text("email"))
+
+
+def _department(department: Reader) -> Department:
+    return Department(api_id=department.text("api_id"), name=department.text("name"))
+
+
+def template(data: Any, *, path: str) -> Template:
+    item = Reader(data, path=path, what="a template")
+    return Template(
+        api_id=item.text("api_id"),
+        name=item.text("name"),
+        active=item.flag("active"),
+        draft=item.flag("draft"),
+        deleted=item.flag("deleted"),
+        created=item.moment("created_date"),
+        updated=item.moment("updated_date"),
+    )
+
+
+def list_page(data: Any, *, path: str, what: str) -> tuple[int, list[Any]]:
+    """(count, results) of one page of a list endpoint."""
+    page = Reader(data, path=path, what=what)
+    return page.count(), page.results()

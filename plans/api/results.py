@@ -1,0 +1,108 @@
+"""What the API client hands to views: frozen dataclasses, never raw JSON.
+
+Templates and tables read these, so they never depend on the API's JSON shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from plans.exceptions import UpstreamError
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    api_id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    api_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    api_id: str
+    name: str
+    template_name: str
+    template_api_id: str
+    status: str
+    frequency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetail:
+    api_id: str
+    name: str
+    template_name: str
+    template_api_id: str
+    status: str
+    frequency: str | None
+    assigned_users: tuple[User, ...]
+    assigned_departments: tuple[Department, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    api_id: str
+    name: str
+    active: bool
+    draft: bool
+    deleted: bool
+    created: datetime | None
+    updated: datetime | None
+
+    @property
+    def state(self) -> str:
+        if self.deleted:
+            return "deleted"
+        if self.draft:
+            return "draft"
+        return "active" if self.active else "inactive"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    """How many conversations a plan has generated, and when the last one was completed.
+
+    `complete` is False when the plan has more completed conversations than the
+    dashboard scans (or the API sent a short page): `last_completed` is then the
+    latest of those it read.
+    """
+
+    draft: int
+    final: int
+    last_completed: datetime | None
+    complete: bool = True
+    scanned: int = 0  # completed conversations read for `last_completed`
+
+    @property
+    def total(self) -> int:
+        return self.draft + self.final
+
+    @property
+    def percent_final(self) -> int:
+        return round(100 * self.final / self.total) if self.total else 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlanExtras:
+    """The detail page's secondary data; each part is either a value or the error it met."""
+
+    template: Template | None
+    template_error: UpstreamError | None
+    progress: PlanProgress | None
+    progress_error: UpstreamError | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPage:
+    """One window of the plan list: `plans` starts at position `offset` of `count`."""
+
+    count: int
+    offset: int
+    plans: tuple[PlanSummary, ...]
