@@ -2,6 +2,7 @@ from django.template.response import TemplateResponse
 
 from plans import services
 from plans.exceptions import UpstreamError
+from plans.views import list_filters_in_use
 
 
 class UpstreamErrorMiddleware:
@@ -19,7 +20,7 @@ class UpstreamErrorMiddleware:
         response = TemplateResponse(
             request,
             "plans/upstream_error.html",
-            {"error": exception},
+            {"error": exception, "filters_in_use": list_filters_in_use(request)},
             status=exception.status_code,
         )
         return response.render()

@@ -31,7 +31,7 @@ def test_it_exports_every_matching_plan_in_the_lists_order(admin_client, upstrea
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     today = timezone.localdate().strftime("%Y%m%d")
-    assert response["Content-Disposition"] == f'attachment; filename="plans-{today}.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="plans-plan-draft-{today}.csv"'
     rows = read_csv(response)
     assert rows[0] == ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     assert len(rows) == 1 + 69  # all the drafts, not one page
