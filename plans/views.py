@@ -24,7 +24,7 @@ from django_htmx.http import push_url
 from plans import services
 from plans.exceptions import UpstreamError
 from plans.exports import csv_response
-from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter
+from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
 from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
 from plans.labels import frequency_label, status_label
 from plans.tables import (
@@ -244,7 +244,7 @@ def list_filters_in_use(request: HttpRequest) -> list[tuple[str, str]]:
 def template_options(request: HttpRequest) -> HttpResponse:
     """The organisation's templates as <option>s for the list's template field (htmx)."""
     templates = services.template_list(client=services.client_for(request))
-    names = sorted({t.name for t in templates if t.name and not t.deleted}, key=str.casefold)
+    names = sorted({t.name for t in templates if t.name and not t.deleted}, key=fold)
     return render(request, "plans/template_options.html", {"names": names})
 
 

@@ -37,7 +37,7 @@ def test_it_works(admin_client, upstream):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1" in html and "Engagement survey" in html
-    assert "<dd class=\"col-sm-9\">One-off</dd>" in html  # frequency null
+    assert '<dd class="col-sm-9">One-off</dd>' in html  # frequency null
     # Ids are for the administrator, behind a disclosure.
     admin = html[html.index("<summary>Details for your administrator</summary>") :]
     assert "580:55a31458-d71a-4962-841a-048439073239" in admin
@@ -179,9 +179,7 @@ def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client
     assert 'value="STEF"' in html
 
 
-def test_it_searches_the_part_of_an_address_before_the_at_ignoring_accents(
-    admin_client, upstream
-):
+def test_it_searches_the_part_of_an_address_before_the_at_ignoring_accents(admin_client, upstream):
     users = [
         {"api_id": "582:1", "name": "Zoë Martin", "email": "zm@example.com"},
         {"api_id": "582:2", "name": "Ann Lee", "email": "ann.zoe@example.com"},

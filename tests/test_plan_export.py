@@ -119,3 +119,11 @@ def test_the_detail_page_links_to_the_users_export_with_its_search(admin_client,
 def test_the_users_export_of_a_missing_plan_is_a_404(admin_client, upstream):
     upstream.get(PLAN_URL, json={"detail": "Not found."}, status=404)
     assert admin_client.get(f"/plans/{PLAN_ID}/users.csv").status_code == 404
+
+
+def test_the_file_name_says_which_plans_are_in_it(admin_client, upstream):
+    expect_all(upstream)
+    response = admin_client.get("/plans/export.csv?status=active&frequency=Every+4+weeks")
+    today = timezone.localdate().strftime("%Y%m%d")
+    expected = f'attachment; filename="plans-active-every-4-weeks-{today}.csv"'
+    assert response["Content-Disposition"] == expected

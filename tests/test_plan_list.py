@@ -343,3 +343,100 @@ def test_the_filter_form_applies_on_change_and_keeps_its_button(admin_client, up
     assert 'hx-get="/plans/" hx-trigger="change, submit" hx-target="#plan-results"' in html
     assert '<button type="submit" class="btn btn-primary">Filter</button>' in html
     assert '<div id="plan-results">' in html
+
+
+def test_frequencies_sort_by_interval_with_unknown_wordings_then_one_offs_last(
+    admin_client, upstream
+):
+    wordings = [
+        "Annually",
+        None,
+        "Monthly",
+        "Every 4 weeks",
+        "Now and then",
+        "Quarterly",
+        "Weekly",
+        "Every 2 weeks",
+    ]
+    items = [
+        plan_item(n, name=str(wording), frequency=wording) for n, wording in enumerate(wordings)
+    ]
+    expect_all(upstream, items=items)
+    html = admin_client.get("/plans/?sort=frequency").content.decode()
+    assert row_names(html) == [
+        "Weekly",
+        "Every 2 weeks",
+        "Every 4 weeks",
+        "Monthly",
+        "Quarterly",
+        "Annually",
+        "Now and then",
+        "None",
+    ]
+    # The select offers them in the same order.
+    offered = re.findall(r'<option value="([^"]*)"', html[html.index('name="frequency"') :])
+    assert offered[:9] == ["", "one-off", *wordings_in_order(wordings)]
+
+
+def wordings_in_order(wordings):
+    order = ["Weekly", "Every 2 weeks", "Every 4 weeks", "Monthly", "Quarterly", "Annually"]
+    return [*order, "Now and then"]
+
+
+def test_a_value_has_one_label_in_the_table_the_filters_and_the_chips(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get("/plans/?status=active&frequency=one-off").content.decode()
+    assert '<option value="active" selected>Active</option>' in html
+    assert '<option value="one-off" selected>One-off</option>' in html
+    assert "Status: Active" in html and "Frequency: One-off" in html
+
+
+def test_no_export_link_when_nothing_matches(admin_client, upstream):
+    expect_page(upstream, filters={"name": "nothing"}, count=0)
+    html = admin_client.get("/plans/?name=nothing").content.decode()
+    assert "Export CSV" not in html
+
+
+def test_the_unsorted_list_says_whose_order_it_is_with_sorting_a_click_away(admin_client, upstream):
+    expect_page(upstream, filters={"name": "Plan"})
+    html = admin_client.get("/plans/?name=Plan&page=1").content.decode()
+    assert "These plans are in Perform &amp; Engage 365’s own order." in html
+    assert '<a href="/plans/?name=Plan&amp;sort=name">Sort them by name</a>' in html
+    assert len(upstream.calls) == 1
+
+
+def test_a_sorted_list_does_not_say_it(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get("/plans/?sort=name").content.decode()
+    assert "own order" not in html
+
+
+def test_on_phones_the_plans_are_cards_and_the_filters_fold_behind_a_count(admin_client, upstream):
+    expect_all(upstream, count=3, filters={"name": "Plan"})
+    html = admin_client.get("/plans/?name=Plan&status=active").content.decode()
+    assert '<details class="filters-toggle mb-3">' in html
+    assert 'Filters <span id="filters-in-use">(2)</span></summary>' in html
+    cards = html[
+        html.index('<ul class="plan-cards') : html.index("</ul>", html.index("plan-cards"))
+    ]
+    assert cards.count("<li") == 1  # plan 1, the only active one
+    assert '<span class="badge text-bg-success">Active</span>' in cards
+    assert "Engagement Survey" in cards
+
+
+def test_htmx_updates_the_filter_count_too(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get(
+        "/plans/?status=active", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert '<span id="filters-in-use" hx-swap-oob="true">(1)</span>' in html
+
+
+def test_a_list_error_names_the_filters_and_links_to_the_list_without_them(admin_client, upstream):
+    upstream.get(PLANS_URL, status=503)
+    upstream.get(PLANS_URL, status=503)
+    upstream.get(PLANS_URL, status=503)
+    html = admin_client.get("/plans/?name=Zürich&status=draft").content.decode()
+    assert "filtered by plan name “Zürich”, status “Draft”" in html
+    assert '<a class="btn btn-link" href="/plans/">All plans, without filters</a>' in html
+    assert "Details for your administrator" in html

@@ -26,7 +26,9 @@ from tests.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = re.compile(r'Data as of <time id="data-as-of" datetime="([^"]+)" data-local-time>([^<]+)</time>')
+AS_OF = re.compile(
+    r'Data as of <time id="data-as-of" datetime="([^"]+)" data-local-time>([^<]+)</time>'
+)
 
 
 @pytest.fixture
