@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "plans",
+    "sso",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plans.context_processors.dashboard",
+                "sso.context_processors.sign_in",
             ],
         },
     },
@@ -142,6 +145,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Passwords (Django's ModelBackend), then single sign-on (sso/backends.py, which checks
+# permissions by the same rules). With DJANGO_PASSWORD_LOGIN=0 passwords are never
+# checked, and password sessions end, as their backend is gone.
+PASSWORD_LOGIN = env_bool("DJANGO_PASSWORD_LOGIN", True)
+AUTHENTICATION_BACKENDS = [
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN else []),
+    "sso.backends.OIDCBackend",
 ]
 
 LOGIN_URL = "login"
@@ -277,6 +289,77 @@ if PE365_DEMO_FAULT and not PE365_USE_DEMO:
         "PE365_DEMO_FAULT only applies to the built-in demo API; unset it (or PE365_API_URL)."
     )
 
+# --- Single sign-on (OpenID Connect, sso/) --------------------------------------------
+
+# The provider's issuer, e.g. https://login.microsoftonline.com/<tenant id>/v2.0; its
+# endpoints come from <issuer>/.well-known/openid-configuration (sso/discovery.py).
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or "Microsoft"
+# The ID token claim listing someone's groups (`groups`) or app roles (`roles`), and the
+# values of it that make someone an HR admin.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM") or "groups"
+OIDC_ADMIN_GROUPS = [g.strip() for g in env_str("OIDC_ADMIN_GROUPS").split(",") if g.strip()]
+# Seconds the discovery document may take to arrive, and how long it is then reused.
+OIDC_DISCOVERY_TIMEOUT = 5
+OIDC_DISCOVERY_CACHE_SECONDS = 60 * 60
+
+if OIDC_ISSUER:
+    _issuer_host = OIDC_ISSUER.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    if not (
+        OIDC_ISSUER.startswith("https://")
+        or (OIDC_ISSUER.startswith("http://") and _issuer_host in ("localhost", "127.0.0.1"))
+    ):
+        raise ImproperlyConfigured(
+            "OIDC_ISSUER must be the provider's https:// issuer URL, e.g. "
+            "https://login.microsoftonline.com/<tenant id>/v2.0."
+        )
+    for _name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ADMIN_GROUPS"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(
+                f"OIDC_ISSUER is set but {_name} is not. Single sign-on needs OIDC_CLIENT_ID "
+                "and OIDC_CLIENT_SECRET (from the provider's app registration) and "
+                "OIDC_ADMIN_GROUPS (the group or role values that make someone an HR admin)."
+            )
+else:
+    for _name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ADMIN_GROUPS"):
+        if os.environ.get(_name, "").strip():
+            raise ImproperlyConfigured(
+                f"{_name} is set but OIDC_ISSUER is not. Set OIDC_ISSUER to the provider's "
+                "issuer URL to turn single sign-on on, or unset the OIDC_ variables."
+            )
+    if not PASSWORD_LOGIN:
+        raise ImproperlyConfigured(
+            "DJANGO_PASSWORD_LOGIN=0 switches password log-in off, but OIDC_ISSUER is not set, "
+            "so nobody could log in. Set up single sign-on (OIDC_ISSUER) or set it back to 1."
+        )
+
+# Log out is a form whose answer, after a single sign-on, redirects to the provider's
+# sign-out page; browsers hold redirects after a form to form-action too.
+if OIDC_ISSUER:
+    _scheme, _, _rest = OIDC_ISSUER.partition("://")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_scheme}://{_rest.split('/', 1)[0]}"
+    )
+
+# mozilla-django-oidc's settings (the endpoints are set from discovery, per sign-in).
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+# Microsoft Entra ID, like most providers, signs ID tokens with RS256.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+# The ID token goes back to the provider as id_token_hint when signing out.
+OIDC_STORE_ID_TOKEN = True
+
+# --- Audit log (audit/) ----------------------------------------------------------------
+
+# Days an audit entry is kept; `manage.py prune_audit` (scheduled daily) removes older ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1, maximum=36500)
+
 # --- Logging -------------------------------------------------------------------------
 
 LOGGING = {
@@ -287,5 +370,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "plans": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "sso": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

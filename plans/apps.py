@@ -10,7 +10,7 @@ def say_logged_out(sender: Any, request: HttpRequest | None = None, **kwargs: An
     """The login page after Log out says it worked (the message travels in a cookie, as the
     session it could ride in is ending)."""
     if request is not None:
-        messages.success(request, "You have logged out.")
+        messages.success(request, "You have logged out.", fail_silently=True)
 
 
 class PlansConfig(AppConfig):

@@ -125,7 +125,12 @@ def _conversations_page(
     client: Client, plan_name: str, status: str, limit: int, offset: int
 ) -> tuple[int, list[Any]]:
     """(count, results) of one page of a plan's conversations with one status."""
-    params = {"plan_name": plan_name, "status": status, "limit": limit, "offset": offset}
+    params: dict[str, str | int] = {
+        "plan_name": plan_name,
+        "status": status,
+        "limit": limit,
+        "offset": offset,
+    }
     data = client.get_json(CONVERSATIONS_PATH, params)
     return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
 

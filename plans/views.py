@@ -21,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django_htmx.http import push_url
 
+import audit
 from plans import services
 from plans.exceptions import UpstreamError
 from plans.exports import csv_response
@@ -264,6 +265,10 @@ def plan_export(request: HttpRequest) -> HttpResponse:
     client = services.client_for(request)
     _choose_template(filterset, client)
     table = _all_matching_plans(filterset, client)
+    try:
+        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     rows = (
         [
@@ -396,6 +401,16 @@ def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
         return render(request, "400.html", {"form": form}, status=400)
     plan = services.plan_get(client=services.client_for(request), api_id=api_id)
     users = form.matching_users(plan.assigned_users)
+    try:
+        audit.record(
+            request,
+            action=audit.Action.EXPORT_PLAN_USERS,
+            plan_id=plan.api_id,
+            plan_name=plan.name,
+            row_count=len(users),
+        )
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     rows = ([user.name, user.email, user.api_id] for user in users)
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
     return csv_response(stem, ["Name", "Email", "User ID"], rows)
