@@ -63,14 +63,14 @@ class PagingForm(forms.Form):
         choices=[(n, n) for n in PER_PAGE_CHOICES],
         coerce=int,
         required=False,
-        empty_value=DEFAULT_PER_PAGE,
+        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # any value is allowed
     )
 
     # Set by the table's column header links (django-tables2, order_by_field = "sort").
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
-    def clean_page(self):
-        return self.cleaned_data["page"] or 1
+    def clean_page(self) -> int:
+        return int(self.cleaned_data["page"] or 1)
 
 
 class PlanFilter(django_filters.FilterSet):
@@ -107,7 +107,7 @@ class PlanFilter(django_filters.FilterSet):
         form = PagingForm
 
     @property
-    def qs(self):
+    def qs(self) -> None:
         raise TypeError("Plans live upstream: use upstream_params(), not .qs")
 
     def choose_template(self, template_names: Iterable[str]) -> None:

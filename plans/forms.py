@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
@@ -39,8 +40,8 @@ class DetailForm(forms.Form):
     def clean_back(self) -> str:
         return list_query(self.cleaned_data.get("back") or "")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         for field in ("users_page", "departments_page"):
             data[field] = data.get(field) or 1
         return data

@@ -8,7 +8,9 @@ own that the plan page loads after it is shown; their service call hands back ea
 panel's error instead of raising it, so one failing panel never hides the other.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,6 +22,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
 import audit
 from plans import services
@@ -41,11 +44,20 @@ from plans.tables import (
 _permission_required = permission_required("plans.view_plans", raise_exception=True)
 
 
-def view_plans_required(view):
+class HtmxHttpRequest(HttpRequest):
+    """A request as django_htmx.middleware.HtmxMiddleware leaves it."""
+
+    htmx: HtmxDetails
+
+
+View = Callable[..., HttpResponse]
+
+
+def view_plans_required(view: View) -> View:
     """Plan pages: the view_plans permission, and only GET or HEAD (they change nothing)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             response = render(request, "405.html", status=405)
             response["Allow"] = "GET, HEAD"
@@ -156,7 +168,7 @@ def _choose_template(filterset: PlanFilter, client: services.Client) -> None:
 
 
 @view_plans_required
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     if corrected := _corrected_page_size(request):
         return corrected
     filterset = PlanFilter(request.GET)
@@ -366,7 +378,7 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
 
 
 @view_plans_required
-def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
+def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     """The plan page's side panels, its template's details and its progress.
 
     They cost several upstream calls after the plan's own (the template; a draft count

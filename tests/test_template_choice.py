@@ -89,7 +89,10 @@ def test_the_plain_list_asks_for_no_templates(admin_client, upstream):
     assert len(upstream.calls) == 1
     # The choices load with htmx into the field's datalist.
     assert 'list="template-options"' in html
-    assert '<datalist id="template-options" hx-get="/plans/template-options/"' in html
+    assert (
+        '<datalist id="template-options" hx-get="/plans/template-options/" '
+        'hx-trigger="load" hx-target="this"' in html
+    )
 
 
 def test_the_choices_are_the_templates_in_use_sorted_by_name(admin_client, upstream):
