@@ -68,7 +68,7 @@ def test_it_exports_the_filtered_list_as_csv(browser, site, signed_in):
 
 def test_it_searches_a_plans_assignees(page):
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
-    search = page.get_by_role("searchbox", name=re.compile("Search assigned users"))
+    search = page.get_by_role("searchbox", name=re.compile("Search people"))
     search.fill("Yamamoto")
     search.press("Enter")
 
