@@ -7,7 +7,9 @@ than surfacing later as a confusing error on some page.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
+from wsgiref.headers import Headers
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_htmx",
+    "axes",
     "plans",
     "sso",
     "audit",
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After WhiteNoise: static files stay cacheable, everything else is private.
+    "plans.middleware.PrivateResponsesMiddleware",
     # Outside every view and error page that uses the request's API client.
     "plans.middleware.ReleaseClientMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,11 +105,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Before any view runs: an idle session is logged out first.
+    "plans.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sets request.htmx: views answer htmx requests with the part of the page they swap.
     "django_htmx.middleware.HtmxMiddleware",
     "plans.middleware.UpstreamErrorMiddleware",
+    # Last, as axes asks: turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if sys.version_info < (3, 13):
@@ -147,11 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Passwords (Django's ModelBackend), then single sign-on (sso/backends.py, which checks
+# axes first: it refuses a locked-out attempt before any password is checked. Then
+# passwords (Django's ModelBackend) and single sign-on (sso/backends.py, which checks
 # permissions by the same rules). With DJANGO_PASSWORD_LOGIN=0 passwords are never
 # checked, and password sessions end, as their backend is gone.
 PASSWORD_LOGIN = env_bool("DJANGO_PASSWORD_LOGIN", True)
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN else []),
     "sso.backends.OIDCBackend",
 ]
@@ -185,20 +196,28 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind a circuit breaker: a failing Redis costs one
+            # socket timeout, reads as a miss, then is skipped for a while.
+            "BACKEND": "dashboard.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pe365",
-            # A slow or unreachable Redis must cost a page little: plans.services then
-            # calls the API directly instead of waiting on the cache.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Bounded in entries here and in entry size by plans.api.caching.shared_set.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        }
+    }
 
 # --- Security ------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# A session unused this long is logged out (plans.middleware.SessionIdleTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = 60 * env_int("DJANGO_SESSION_IDLE_MINUTES", 480, minimum=1, maximum=20160)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -221,8 +240,50 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# Static files: WhiteNoise answers them before any middleware runs, so it adds the same
+# protections itself; nothing outside the site uses them.
+STATIC_FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": SECURE_REFERRER_POLICY,
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": SECURE_CROSS_ORIGIN_OPENER_POLICY,
+    # An SVG opened on its own is a document: it may load and run nothing.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+}
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
+
+def add_static_file_headers(headers: Headers, path: str, url: str) -> None:
+    for name, value in STATIC_FILE_HEADERS.items():
+        headers[name] = value
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
+
 # Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
+
+# --- Login throttling (django-axes; limits and behaviour in plans/login.py) ---------------
+
+AXES_HANDLER = "plans.login.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures that lock a username, and an address (higher: colleagues share an office's).
+AXES_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USERNAME_CALLABLE = "plans.login.throttle_username"
+AXES_CLIENT_IP_CALLABLE = "plans.login.client_address"
+AXES_LOCKOUT_CALLABLE = "plans.login.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock are refused unchecked and do not make it last longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept (and expire); a row per successful login would grow forever.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Proxies in front that append the client's address to X-Forwarded-For (0: the header
+# is ignored and REMOTE_ADDR is the client). See plans.login.client_address.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a TLS proxy that sets this header itself and strips it from clients.
@@ -250,9 +311,17 @@ else:
 PE365_API_URL = env_str("PE365_API_URL").rstrip("/")
 PE365_API_USERNAME = env_str("PE365_API_USERNAME")
 PE365_API_KEY = env_str("PE365_API_KEY")
-# Budget in seconds for one upstream call, retries included.
+# Budget in seconds for all the upstream calls of one dashboard request, retries and
+# the reading of answers included.
 PE365_TIMEOUT = env_number("PE365_TIMEOUT", 10, minimum=0.1, maximum=120)
+# Upstream calls one dashboard request may make: enough to read 50,000 plans 100 at a
+# time with room for retries; beyond that the page asks to narrow the list.
+PE365_MAX_CALLS = env_int("PE365_MAX_CALLS", 1000, minimum=1, maximum=100_000)
+# The largest upstream answer read, in MB once decompressed; a bigger one is refused.
+PE365_MAX_RESPONSE_MB = env_int("PE365_MAX_RESPONSE_MB", 32, minimum=1, maximum=1024)
 PE365_CACHE_TTL = env_int("PE365_CACHE_TTL", 30, minimum=0, maximum=86400)
+# Seconds each part of a /readyz check (database, cache, API) may take.
+PE365_READINESS_TIMEOUT = env_number("PE365_READINESS_TIMEOUT", 3, minimum=0.1, maximum=30)
 # Upstream calls one dashboard request may have in flight at once (whole-set reads,
 # side panels, participation scans).
 PE365_CONCURRENCY = env_int("PE365_CONCURRENCY", 8, minimum=1, maximum=32)

@@ -3,15 +3,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from plans import health
-from plans.login_throttle import ThrottledLoginView
+from plans import health, views
+from plans.login import LoginView
 from sso.views import LogoutView, password_login_switch
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
+    path("", views.overview, name="overview"),
     # Only log in and log out from django.contrib.auth: its password-reset views need
     # no login and would send mail; an administrator resets passwords in the admin.
-    path("accounts/login/", password_login_switch(ThrottledLoginView.as_view()), name="login"),
+    path("accounts/login/", password_login_switch(LoginView.as_view()), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     # One login form for everyone, so the throttle cannot be bypassed through the admin's.
     path(

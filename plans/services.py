@@ -7,7 +7,8 @@ returns the dataclasses of `plans.api.results`; failures are the exceptions of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from datetime import datetime
 from typing import Any
@@ -24,12 +25,15 @@ from plans.api.paths import (
 )
 from plans.api.results import (
     Department,
+    Overview,
+    PlanCount,
     PlanDetail,
     PlanExtras,
     PlanPage,
     PlanProgress,
     PlanSummary,
     Template,
+    TemplateConversations,
     User,
 )
 from plans.exceptions import NotFound, UpstreamError
@@ -37,14 +41,18 @@ from plans.exceptions import NotFound, UpstreamError
 __all__ = [
     "Client",
     "Department",
+    "Overview",
+    "PlanCount",
     "PlanDetail",
     "PlanExtras",
     "PlanPage",
     "PlanProgress",
     "PlanSummary",
     "Template",
+    "TemplateConversations",
     "User",
     "client_for",
+    "organisation_overview",
     "plan_extras",
     "plan_get",
     "plan_list",
@@ -172,7 +180,8 @@ def plan_progress(*, client: Client, plan_name: str, pool: Executor | None = Non
     final_count, results = first.result()
     # Further pages use the page size the API actually served (it may cap `limit`).
     step = len(results)
-    offsets = list(range(step, final_count, step)) if step else []
+    # A range, not a list: its length and slice cost nothing whatever the count says.
+    offsets = range(step, final_count, step) if step else range(0)
     complete = len(offsets) < MAX_CONVERSATION_PAGES
     pages = [
         submit(_conversations_page, client, plan_name, "final", step, offset)
@@ -229,13 +238,93 @@ def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
     )
 
 
-def upstream_check() -> None:
+# The overview counts conversations for this many templates, those with the most plans:
+# two calls each, so the page's cost stays bounded however many templates there are.
+OVERVIEW_TEMPLATES = 8
+# Plan statuses the API documents, in the order the overview shows them.
+PLAN_STATUSES = ("active", "draft")
+
+
+def _tally(values: Iterable[str]) -> list[PlanCount]:
+    """Plans per value, most first (ties in alphabetical order)."""
+    counts = Counter(values)
+    return [
+        PlanCount(value=value, plans=plans)
+        for value, plans in sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    ]
+
+
+def _conversation_count(client: Client, template_name: str, status: str) -> int:
+    """How many conversations of a template have `status`: the `count` of a one-row page."""
+    params: dict[str, str | int] = {"template_name": template_name, "status": status, "limit": 1}
+    data = client.get_json(CONVERSATIONS_PATH, params)
+    count, _ = reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
+    return count
+
+
+def template_conversations(
+    *, client: Client, template_names: Iterable[str]
+) -> tuple[TemplateConversations, ...]:
+    """Completed (final) and in-progress (draft) conversations of each template.
+
+    Two calls per template (`template_name=<t>&status=final|draft&limit=1`, read for
+    their `count`), all at once on the request's pool.
+    """
+    names = list(template_names)
+    if not names:
+        return ()
+    with client.concurrently() as pool:
+        finals = [pool.submit(_conversation_count, client, name, "final") for name in names]
+        drafts = [pool.submit(_conversation_count, client, name, "draft") for name in names]
+        return tuple(
+            TemplateConversations(template_name=name, final=final.result(), draft=draft.result())
+            for name, final, draft in zip(names, finals, drafts, strict=True)
+        )
+
+
+def organisation_overview(*, client: Client) -> Overview:
+    """Plan totals by status, template and frequency, and conversations by template.
+
+    Calls: the whole plan set (`plan_list_all`, its pages of 100), then two conversation
+    counts for each of the OVERVIEW_TEMPLATES named templates with the most plans (see
+    `template_conversations`). A failure of the plan set is raised; a failure of the
+    conversation counts is returned in `conversations_error`.
+    """
+    plans = plan_list_all(client=client)
+    statuses = {c.value: c for c in _tally(plan.status for plan in plans)}
+    # The documented statuses always, in their own order (none yet is worth seeing), then
+    # anything else the API sends.
+    by_status = [statuses.pop(s, PlanCount(value=s, plans=0)) for s in PLAN_STATUSES]
+    by_status.extend(statuses.values())
+    # Plans naming no template cannot be looked up by template: they count as "other".
+    templates = [c for c in _tally(plan.template_name for plan in plans) if c.value]
+    top = templates[:OVERVIEW_TEMPLATES]
+    conversations: tuple[TemplateConversations, ...] = ()
+    conversations_error: UpstreamError | None = None
+    try:
+        conversations = template_conversations(client=client, template_names=(c.value for c in top))
+    except UpstreamError as error:
+        conversations_error = error
+    return Overview(
+        plan_total=len(plans),
+        by_status=tuple(by_status),
+        by_template=tuple(top),
+        other_template_plans=len(plans) - sum(c.plans for c in top),
+        other_template_count=len(templates) - len(top),
+        by_frequency=tuple(_tally(plan.frequency or "" for plan in plans)),
+        conversations=conversations,
+        conversations_error=conversations_error,
+    )
+
+
+def upstream_check(*, timeout: float | None = None) -> None:
     """Ask the API for one plan, as the dashboard would; raise UpstreamError if it fails.
 
     A fresh client that neither reads nor fills the shared cache: a cached answer
-    would say the API was up when it may no longer be.
+    would say the API was up when it may no longer be. `timeout` (seconds, retries
+    included) replaces PE365_TIMEOUT: a readiness probe wants its answer sooner.
     """
-    client = Client.from_settings()
+    client = Client.from_settings(timeout=timeout)
     client.cache_ttl = 0
     reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")
 

@@ -1,4 +1,4 @@
-"""Plan list, plan detail and their CSV exports. Views validate the query string, call
+"""The overview, plan list, plan detail and their CSV exports. Views validate the query string, call
 the service, render.
 
 Upstream failures of the main resource are not handled here:
@@ -26,6 +26,7 @@ from django_htmx.middleware import HtmxDetails
 
 import audit
 from plans import services
+from plans.charts import overview_charts
 from plans.exceptions import UpstreamError
 from plans.exports import csv_response
 from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
@@ -168,6 +169,22 @@ def _choose_template(filterset: PlanFilter, client: services.Client) -> None:
 
 
 @view_plans_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Plan totals by status, template and frequency, and conversations by template, as
+    charts. A failed plan set is the usual error page; failed conversation counts show
+    inside their own chart only."""
+    summary = services.organisation_overview(client=services.client_for(request))
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+    context = {
+        "charts": overview_charts(summary),
+        "conversations_error": summary.conversations_error,
+        "top_templates": services.OVERVIEW_TEMPLATES,
+    }
+    return render(request, "plans/overview.html", context)
+
+
+@view_plans_required
 def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     if corrected := _corrected_page_size(request):
         return corrected
@@ -297,7 +314,8 @@ def plan_export(request: HttpRequest) -> HttpResponse:
     return csv_response(_export_name(filterset), header, rows)
 
 
-# Plans whose page was just refreshed: their panels' next request bypasses the cache too.
+# Plans whose page was just refreshed: their panels' request bypasses the cache as part of
+# the same Refresh (the page's claim on the user's refresh allowance covers both).
 _REFRESH_PANELS = "plans_refresh_panels"
 _REFRESH_PANELS_KEPT = 20
 
@@ -308,13 +326,23 @@ def _refresh_panels_next_time(request: HttpRequest, api_id: str) -> None:
 
 
 def _panels_url(request: HttpRequest, api_id: str) -> str:
-    """The panels' URL, asking for fresh answers once after the plan page's Refresh."""
+    """The panels' URL, saying they are to come fresh when the page's Refresh owes it them."""
     url = reverse("plans:panels", kwargs={"api_id": api_id})
-    pending = request.session.get(_REFRESH_PANELS, [])
-    if api_id not in pending:
-        return url
-    request.session[_REFRESH_PANELS] = [i for i in pending if i != api_id]
-    return f"{url}?refresh=1"
+    owed = api_id in request.session.get(_REFRESH_PANELS, [])
+    return f"{url}?refresh=1" if owed else url
+
+
+def _panels_client(request: HttpRequest, api_id: str) -> services.Client:
+    """The panels' client: bypassing the cache once after their plan page's Refresh."""
+    owed = request.session.get(_REFRESH_PANELS, [])
+    if request.GET.get("refresh") != "1" or api_id not in owed:
+        return services.client_for(request)
+    request.session[_REFRESH_PANELS] = [i for i in owed if i != api_id]
+    client = services.Client.from_settings(bypass_cache=True)
+    # Bound to the request as client_for binds it (freed after the response, read by
+    # the footer's "Data as of").
+    request._pe365_client = client  # type: ignore[attr-defined]
+    return client
 
 
 @view_plans_required
@@ -349,7 +377,8 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
     if redirect_response := _without_refresh(request):
         # The side panels are fetched by their own request (plan_panels), which the
         # refreshed page asks to refresh too: the redirect does not wait for them.
-        _refresh_panels_next_time(request, api_id)
+        if client.bypass_cache:
+            _refresh_panels_next_time(request, api_id)
         return redirect_response
 
     back = form.cleaned_data["back"]
@@ -386,7 +415,7 @@ def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     page is sent without them and htmx loads them from here once it is shown (the
     panels alone); without JavaScript, the plan page links here (a page of its own).
     """
-    client = services.client_for(request)
+    client = _panels_client(request, api_id)
     plan = services.plan_get(client=client, api_id=api_id)
     # Template and progress: concurrent, and each failure stays inside its own panel.
     extras = services.plan_extras(client=client, plan=plan)

@@ -281,7 +281,10 @@ def test_refresh_redirects_at_once_and_the_panels_then_come_fresh(admin_client, 
     upstream.get(PLAN_URL, json=detail())
     html = admin_client.get(response["Location"]).content.decode()
     assert f'hx-get="/plans/{PLAN_ID}/panels/?refresh=1"' in html
-    # Once: the next visit reads the panels as usual.
+    # Once: after the panels came fresh, the page reads them as usual again.
+    expect_extras(upstream)
+    panels = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"})
+    assert 'id="progress-heading"' in panels.content.decode()
     upstream.get(PLAN_URL, json=detail())
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
     assert f'hx-get="/plans/{PLAN_ID}/panels/"' in html

@@ -26,6 +26,7 @@ COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PL
 
 PAGES = {
     "login": ("/accounts/login/?next=/plans/", 200),
+    "overview": ("/", 200),
     "list": ("/plans/", 200),
     "list-filtered": ("/plans/?template_name=Évaluation&per_page=10&page=2", 200),
     "list-invalid": ("/plans/?per_page=7&name=%01", 400),

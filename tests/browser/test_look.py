@@ -79,12 +79,14 @@ def freeze_clock(page) -> None:
 
 
 SCREENS = [
+    ("overview", "/"),
     ("plan-list", "/plans/"),
     ("plan-list-filtered", "/plans/?template_name=%C3%89valuation+annuelle&per_page=10"),
     ("plan-detail", f"/plans/{COMPANY_WIDE['api_id']}/"),
     ("error-upstream-unavailable", "/plans/?name=!fault:500"),
 ]
 PHONE_SCREENS = [
+    ("overview", "/"),
     ("plan-list-phone", "/plans/?status=active"),
     ("plan-detail-phone", f"/plans/{COMPANY_WIDE['api_id']}/"),
 ]
