@@ -1,8 +1,9 @@
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 
-from plans.filters import MAX_FILTER_LENGTH, MAX_PAGE, PlanFilter, no_control_characters
+from plans.filters import MAX_FILTER_LENGTH, MAX_PAGE, PlanFilter, fold, no_control_characters
 from plans.services import Department, User
 
 USERS_PER_PAGE = 50
@@ -26,7 +27,7 @@ class DetailForm(forms.Form):
     """Query parameters of the plan detail page: assignee search, paging, the way back."""
 
     q = forms.CharField(
-        label="Search assignees",
+        label="Search people and departments",
         max_length=MAX_FILTER_LENGTH,
         required=False,
         validators=[no_control_characters],
@@ -39,24 +40,30 @@ class DetailForm(forms.Form):
     def clean_back(self) -> str:
         return list_query(self.cleaned_data.get("back") or "")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         for field in ("users_page", "departments_page"):
             data[field] = data.get(field) or 1
         return data
 
     def matching_users(self, users: tuple[User, ...]) -> tuple[User, ...]:
-        """Users whose name or e-mail contains the search text, ignoring case."""
-        needle = self.cleaned_data.get("q", "").casefold()
+        """People whose name or e-mail address before the @ contains the search text.
+
+        Case and accents are ignored. The domain is left out: every address shares it,
+        so searching "example" would otherwise match everyone.
+        """
+        needle = fold(self.cleaned_data.get("q", ""))
         if not needle:  # everyone: a plan may have thousands of users
             return users
         return tuple(
-            u for u in users if needle in u.name.casefold() or needle in u.email.casefold()
+            u
+            for u in users
+            if needle in fold(u.name) or needle in fold(u.email.rpartition("@")[0] or u.email)
         )
 
     def matching_departments(self, departments: tuple[Department, ...]) -> tuple[Department, ...]:
-        """Departments whose name contains the search text, ignoring case."""
-        needle = self.cleaned_data.get("q", "").casefold()
+        """Departments whose name contains the search text, ignoring case and accents."""
+        needle = fold(self.cleaned_data.get("q", ""))
         if not needle:
             return departments
-        return tuple(d for d in departments if needle in d.name.casefold())
+        return tuple(d for d in departments if needle in fold(d.name))

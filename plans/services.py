@@ -340,3 +340,16 @@ def upstream_check(*, timeout: float | None = None) -> None:
     client = Client.from_settings(timeout=timeout)
     client.cache_ttl = 0
     reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")
+
+
+def template_list(*, client: Client) -> tuple[Template, ...]:
+    """Every conversation template of the organisation, in the API's order, every page read.
+
+    The plan list's template filter offers them as a choice; the shared cache keeps
+    them like every other answer.
+    """
+    return read_all(client, TEMPLATES_PATH, {}, what="a template list", parse=_template)
+
+
+def _template(item: Any) -> Template:
+    return reader.template(item, path=TEMPLATES_PATH)

@@ -8,24 +8,31 @@ own that the plan page loads after it is shown; their service call hands back ea
 panel's error instead of raising it, so one failing panel never hides the other.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import EmptyPage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
 import audit
 from plans import services
 from plans.charts import overview_charts
-from plans.exceptions import TooManyRows
+from plans.exceptions import TooManyRows, UpstreamError
 from plans.exports import csv_response
-from plans.filters import PlanFilter
+from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
 from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
+from plans.labels import frequency_label, status_label
 from plans.tables import (
     DepartmentTable,
     PlanListData,
@@ -39,11 +46,21 @@ from plans.tables import (
 _permission_required = permission_required("plans.view_plans", raise_exception=True)
 
 
-def view_plans_required(view):
+class HtmxHttpRequest(HttpRequest):
+    """A request as django_htmx.middleware.HtmxMiddleware leaves it."""
+
+    htmx: HtmxDetails
+
+
+# Exports answer with a StreamingHttpResponse, pages with an HttpResponse.
+View = Callable[..., HttpResponseBase]
+
+
+def view_plans_required(view: View) -> View:
     """Plan pages: the view_plans permission, and only GET or HEAD (they change nothing)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             response = render(request, "405.html", status=405)
             response["Allow"] = "GET, HEAD"
@@ -93,7 +110,80 @@ def _too_many_plans(
             request, "plans:list", "status", "frequency", "sort"
         ),
     }
-    return render(request, "plans/plan_list.html", context, status=error.status_code)
+    response = render(request, "plans/plan_list.html", context, status=error.status_code)
+    return _for_htmx(request, response)
+
+
+def _list_url(query: list[tuple[str, object]]) -> str:
+    url = reverse("plans:list")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _for_htmx(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Pages that answer htmx with a part of themselves vary on its request header."""
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _with_page(request: HttpRequest, param: str, page: int) -> HttpResponse:
+    """This page again, with `param` set to `page` (left out for the first page)."""
+    query = request.GET.copy()
+    query.pop("refresh", None)
+    if page > 1:
+        query[param] = str(page)
+    else:
+        query.pop(param, None)
+    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+
+
+def _past_the_end(
+    request: HttpRequest, param: str, asked: int, last: int, what: str
+) -> HttpResponse:
+    """Land on the last page there is, saying why: a bookmark outlives the list's length."""
+    messages.info(
+        request,
+        f"There is no page {asked} of {what}: this is page {last}, the last one."
+        if last > 1
+        else f"There is no page {asked} of {what}: they all fit on this page.",
+    )
+    return _with_page(request, param, last)
+
+
+def _corrected_page_size(request: HttpRequest) -> HttpResponse | None:
+    """An unknown page size lands on the nearest one offered, saying so."""
+    raw = request.GET.get("per_page", "").strip()
+    if not raw or raw in {str(n) for n in PER_PAGE_CHOICES}:
+        return None
+    try:
+        asked = int(raw)
+    except ValueError:
+        nearest = DEFAULT_PER_PAGE
+    else:
+        nearest = min(PER_PAGE_CHOICES, key=lambda n: (abs(n - asked), n))
+    messages.info(
+        request,
+        f"The list shows 10, 25, 50 or 100 rows per page, not “{raw[:20]}”: "
+        f"here are {nearest} per page.",
+    )
+    query = request.GET.copy()
+    query["per_page"] = str(nearest)
+    query.pop("page", None)
+    return redirect(f"{request.path}?{query.urlencode()}")
+
+
+def _choose_template(filterset: PlanFilter, client: services.Client) -> None:
+    """Send the API the exact name of the template asked for (see PlanFilter.choose_template).
+
+    Without the templates list (the API failing on it) the name goes as typed: the
+    plans call that follows reports the API's trouble itself.
+    """
+    if not filterset.form.cleaned_data.get("template_name"):
+        return
+    try:
+        templates = services.template_list(client=client)
+    except UpstreamError:
+        return
+    filterset.choose_template(template.name for template in templates)
 
 
 @view_plans_required
@@ -113,15 +203,20 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @view_plans_required
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HtmxHttpRequest) -> HttpResponse:
+    if corrected := _corrected_page_size(request):
+        return corrected
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
         filterset.offer_frequencies(())
-        return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        response = render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        return _for_htmx(request, response)
 
     client = services.client_for(request)
+    _choose_template(filterset, client)
+    clean_query = filterset.clean_query()
     # Detail links carry the list's query, for their "Back to results" link.
-    back = list_query(request.GET.urlencode())
+    back = list_query(urlencode(clean_query))
     if filterset.needs_all_plans:
         # The API cannot filter by status or frequency, nor sort: read every match.
         try:
@@ -140,7 +235,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     try:
         table.paginate(page=filterset.page, per_page=filterset.per_page)
     except EmptyPage:
-        raise Http404(f"There is no page {filterset.page} of these results.") from None
+        last = table.paginator.num_pages
+        return _past_the_end(request, "page", filterset.page, last, "these results")
     if redirect_response := _without_refresh(request):
         return redirect_response
     if not filterset.needs_all_plans:
@@ -150,17 +246,63 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         (label, value, _url_without(request, "plans:list", param))
         for param, label, value in filterset.active_filters()
     ]
+    in_use = [name for name, _label, _value in filterset.active_filters()]
+    export_query = [
+        (name, value) for name, value in clean_query if name not in ("per_page", "page")
+    ]
     context = {
         "filter": filterset,
+        "filters_in_use": len(in_use),
         "table": table,
         "count": table.paginator.count,
         "first": page.start_index(),
         "last": page.end_index(),
         "chips": chips,
+        # Unsorted, the list is the API's order (one call a page): say so, sorting a click away.
+        "sort_by_name_url": _list_url(
+            [(name, value) for name, value in clean_query if name != "page"] + [("sort", "name")]
+        )
+        if not filterset.sort and table.paginator.count > 1
+        else "",
         "clear_filters_url": _url_without(request, "plans:list", *filterset.filters),
-        "export_url": _url_without(request, "plans:export", "per_page"),
+        "export_url": f"{reverse('plans:export')}?{urlencode(export_query)}"
+        if export_query
+        else reverse("plans:export"),
     }
-    return render(request, "plans/plan_list.html", context)
+    if request.htmx and not request.htmx.history_restore_request:
+        # The filter form applied on change: swap the results, show the clean URL.
+        response = render(request, "plans/plan_list_results.html", context)
+        return _for_htmx(request, push_url(response, _list_url(clean_query)))
+    return _for_htmx(request, render(request, "plans/plan_list.html", context))
+
+
+def list_filters_in_use(request: HttpRequest) -> list[tuple[str, str]]:
+    """(label, value) of the plan list's filters in this request, for its error page.
+
+    The list's error page names them and links to the list without them, which may work
+    where the filtered list did not.
+    """
+    match = request.resolver_match
+    if not match or match.view_name not in ("plans:list", "plans:export"):
+        return []
+    filterset = PlanFilter(request.GET)
+    if not filterset.is_valid():
+        return []
+    return [(label, value) for _name, label, value in filterset.active_filters()]
+
+
+@view_plans_required
+def template_options(request: HttpRequest) -> HttpResponse:
+    """The organisation's templates as <option>s for the list's template field (htmx)."""
+    templates = services.template_list(client=services.client_for(request))
+    names = sorted({t.name for t in templates if t.name and not t.deleted}, key=fold)
+    return render(request, "plans/template_options.html", {"names": names})
+
+
+def _export_name(filterset: PlanFilter) -> str:
+    """The export's file name stem: "plans" and the filters in use, e.g. plans-active-evaluation."""
+    values = [slugify(str(value))[:40] for _name, _label, value in filterset.active_filters()]
+    return "-".join(["plans", *(value for value in values if value)])
 
 
 @view_plans_required
@@ -174,8 +316,10 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
     if not filterset.is_valid():
         filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+    client = services.client_for(request)
+    _choose_template(filterset, client)
     try:
-        table = _all_matching_plans(filterset, services.client_for(request))
+        table = _all_matching_plans(filterset, client)
     except TooManyRows as error:
         return _too_many_plans(request, filterset, error)
     try:
@@ -183,21 +327,52 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
     except audit.AuditUnavailable as error:
         return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
-    # Built once: the links differ only in their plan id.
-    plans_root = request.build_absolute_uri(reverse("plans:list"))
+    # What build_absolute_uri() puts before a path, worked out once for every row.
+    origin = request.build_absolute_uri("/").removesuffix("/")
     rows = (
         [
             plan.name,
             plan.template_name,
-            plan.status,
-            plan.frequency or "One-off",
+            status_label(plan.status),
+            frequency_label(plan.frequency),
             plan.api_id,
             plan.template_api_id,
-            plan_url(plan.api_id, root=plans_root) or "",
+            f"{origin}{url}" if (url := plan_url(plan.api_id)) else "",
         ]
         for plan in table.data
     )
-    return csv_response("plans", header, rows)
+    return csv_response(_export_name(filterset), header, rows)
+
+
+# Plans whose page was just refreshed: their panels' request bypasses the cache as part of
+# the same Refresh (the page's claim on the user's refresh allowance covers both).
+_REFRESH_PANELS = "plans_refresh_panels"
+_REFRESH_PANELS_KEPT = 20
+
+
+def _refresh_panels_next_time(request: HttpRequest, api_id: str) -> None:
+    pending = [i for i in request.session.get(_REFRESH_PANELS, []) if i != api_id]
+    request.session[_REFRESH_PANELS] = [*pending[-(_REFRESH_PANELS_KEPT - 1) :], api_id]
+
+
+def _panels_url(request: HttpRequest, api_id: str) -> str:
+    """The panels' URL, saying they are to come fresh when the page's Refresh owes it them."""
+    url = reverse("plans:panels", kwargs={"api_id": api_id})
+    owed = api_id in request.session.get(_REFRESH_PANELS, [])
+    return f"{url}?refresh=1" if owed else url
+
+
+def _panels_client(request: HttpRequest, api_id: str) -> services.Client:
+    """The panels' client: bypassing the cache once after their plan page's Refresh."""
+    owed = request.session.get(_REFRESH_PANELS, [])
+    if request.GET.get("refresh") != "1" or api_id not in owed:
+        return services.client_for(request)
+    request.session[_REFRESH_PANELS] = [i for i in owed if i != api_id]
+    client = services.Client.from_settings(bypass_cache=True)
+    # Bound to the request as client_for binds it (freed after the response, read by
+    # the footer's "Data as of").
+    request._pe365_client = client  # type: ignore[attr-defined]
+    return client
 
 
 @view_plans_required
@@ -220,26 +395,30 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         prefix="departments_",
         empty_text=f"No assigned department matches “{query}”." if query else None,
     )
-    try:
-        users.paginate(page=form.cleaned_data["users_page"], per_page=USERS_PER_PAGE)
-        departments.paginate(
-            page=form.cleaned_data["departments_page"], per_page=DEPARTMENTS_PER_PAGE
-        )
-    except EmptyPage:
-        raise Http404("There is no such page of assignees.") from None
+    for table, param, per_page, what in (
+        (users, "users_page", USERS_PER_PAGE, "assigned users"),
+        (departments, "departments_page", DEPARTMENTS_PER_PAGE, "assigned departments"),
+    ):
+        try:
+            table.paginate(page=form.cleaned_data[param], per_page=per_page)
+        except EmptyPage:
+            last = table.paginator.num_pages
+            return _past_the_end(request, param, form.cleaned_data[param], last, what)
     if redirect_response := _without_refresh(request):
-        # The side panels load separately (plan_panels) but belong to this view: a
-        # Refresh fetches their answers again too, before landing on the clean URL.
-        services.plan_extras(client=client, plan=plan)
+        # The side panels are fetched by their own request (plan_panels), which the
+        # refreshed page asks to refresh too: the redirect does not wait for them.
+        if client.bypass_cache:
+            _refresh_panels_next_time(request, api_id)
         return redirect_response
 
     back = form.cleaned_data["back"]
-    detail_url = plan_url(plan.api_id) or request.path
+    detail_url = plan_url(api_id) or request.path
     users_export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
     context = {
         "plan": plan,
         "status_badge": status_badge(plan.status),
-        "panels_url": reverse("plans:panels", kwargs={"api_id": api_id}),
+        "frequency": frequency_label(plan.frequency),
+        "panels_url": _panels_url(request, api_id),
         "query": query,
         "back": back,
         "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
@@ -258,19 +437,19 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
 
 
 @view_plans_required
-def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
-    """The plan page's side panels, its template's details and its progress, as a page.
+def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
+    """The plan page's side panels, its template's details and its progress.
 
     They cost several upstream calls after the plan's own (the template; a draft count
     and every page of completed conversations: 20 for a plan of 3,000), so the plan
-    page is sent without them and static/js/plan-panels.js loads them from here once
-    it is shown. Without JavaScript, the plan page links here instead.
+    page is sent without them and htmx loads them from here once it is shown (the
+    panels alone); without JavaScript, the plan page links here (a page of its own).
     """
-    client = services.client_for(request)
+    client = _panels_client(request, api_id)
     plan = services.plan_get(client=client, api_id=api_id)
     # Template and progress: concurrent, and each failure stays inside its own panel.
     extras = services.plan_extras(client=client, plan=plan)
-    if redirect_response := _without_refresh(request):
+    if not request.htmx and (redirect_response := _without_refresh(request)):
         return redirect_response
     context = {
         "plan": plan,
@@ -280,7 +459,9 @@ def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
         "progress": extras.progress,
         "progress_error": extras.progress_error,
     }
-    return render(request, "plans/plan_panels.html", context)
+    if request.htmx:
+        return _for_htmx(request, render(request, "plans/plan_panels_content.html", context))
+    return _for_htmx(request, render(request, "plans/plan_panels.html", context))
 
 
 @view_plans_required
