@@ -15,7 +15,8 @@ GETs of the first page of 100 plans):
   `?sort=name`, and `export.csv` (time to the first byte of the file, and in all), each
   with the upstream calls it made;
 - warm, the set read once and cached (PE365_CACHE_TTL=600): paging through
-  `?status=active` and `?sort=name`, and the export;
+  `?status=active` and `?sort=name`, and the export, beside the plain list's second
+  page (one cached answer: what any warm list page costs);
 - the worker's memory around one cold export: RSS before and after, and its peak while
   it ran (VmHWM, reset just before).
 
@@ -56,8 +57,10 @@ COLD_PAGES = {
     "?sort=name": "/plans/?sort=name",
     "export.csv": "/plans/export.csv",
 }
-# Paging through a cached set: pages after the first, and the export right after.
+# Paging through a cached set: pages after the first, and the export right after; the
+# plain list's second page (one cached answer) is what any warm list page costs.
 WARM_PAGES = {
+    "plain list": "/plans/?page=2",
     "?status=active": "/plans/?status=active&page=2",
     "?sort=name": "/plans/?sort=name&page=3",
     "export.csv": "/plans/export.csv",
