@@ -10,8 +10,10 @@
   `,`, `;`, tab or line break inside one: those splits ignore the file's quoting;
 - `Content-Disposition: attachment` with a dated ASCII file name;
 - streamed: rows are written as the download goes, so it starts at once and a worker
-  never holds the whole file. Callers read their data first, so an upstream failure
-  is still an error page rather than a broken download.
+  never holds the whole file. Rows that come from the upstream as the download goes
+  (plans.views.plan_export) raise its failure: the server then drops the connection
+  instead of ending the file, so the browser reports a failed download rather than
+  keeping a truncated file that looks complete.
 """
 
 import csv

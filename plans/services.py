@@ -8,14 +8,15 @@ returns the dataclasses of `plans.api.results`; failures are the exceptions of
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from plans.api import reader
 from plans.api.client import Client, client_for, release_client
-from plans.api.pages import read_all, read_upto
+from plans.api.pages import Stream, read_all, read_upto, stream_all
 from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
@@ -48,6 +49,7 @@ __all__ = [
     "PlanPage",
     "PlanProgress",
     "PlanSummary",
+    "Stream",
     "Template",
     "TemplateConversations",
     "User",
@@ -59,6 +61,7 @@ __all__ = [
     "plan_list_all",
     "plan_path",
     "plan_progress",
+    "plan_stream",
     "release_client",
     "template_get",
     "upstream_check",
@@ -104,7 +107,7 @@ def plan_list_all(
     paging through the list or exporting it right after calls the API no more.
     Raises `TooManyRows` when more plans match than PE365_MAX_ROWS.
     """
-    try:
+    with _narrowing_advice():
         return read_all(
             client,
             PLANS_PATH,
@@ -112,6 +115,30 @@ def plan_list_all(
             what="a plan list",
             parse=_plan_summary,
         )
+
+
+def plan_stream(*, client: Client, name: str = "", template_name: str = "") -> Stream[PlanSummary]:
+    """The plans `plan_list_all` gives, handed on as their pages arrive (an export that
+    needs no local filter or sort starts with the first page).
+
+    The first page is read before this returns: its failures and `TooManyRows` come
+    from here, a later page's from iterating the plans.
+    """
+    with _narrowing_advice():
+        return stream_all(
+            client,
+            PLANS_PATH,
+            _name_filters(name, template_name),
+            what="a plan list",
+            parse=_plan_summary,
+        )
+
+
+@contextmanager
+def _narrowing_advice() -> Iterator[None]:
+    """A plan list past the row limit says how to narrow it."""
+    try:
+        yield
     except TooManyRows as error:
         raise TooManyRows(
             f"These filters match {error.count:,} plans, more than the dashboard filters, "

@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django_tables2.data import TableData, TableListData
+from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
 
 from plans import services
@@ -41,14 +42,20 @@ def mailto_url(email: str) -> str | None:
     return f"mailto:{quote(email, safe='@.+-_')}"
 
 
+# A sort key is (group, rank): the groups keep their order whichever the direction, the
+# ranks sort within them. A rank is a plain string where it can be: strings compare
+# faster than tuples.
+
+
 def _text_sort_key(value: object) -> tuple[int, str]:
     """Case-insensitive text, empty values in a group of their own after the others."""
     text = str(value or "").casefold()
     return (0 if text else 1, text)
 
 
-def _frequency_sort_key(value: object) -> tuple[int, int, str]:
-    return frequency_sort_key(value if isinstance(value, str) else None)
+def _frequency_sort_key(value: object) -> tuple[int, tuple[int, str]]:
+    group, interval, text = frequency_sort_key(value if isinstance(value, str) else None)
+    return (group, (interval, text))
 
 
 class _PlanNames:
@@ -108,7 +115,7 @@ class PlanListData(_PlanNames, TableListData):
     plan's frequency) and unknown frequencies stay after the others in either direction.
     """
 
-    SORT_KEYS: dict[str, Callable[[object], tuple[Any, ...]]] = {"frequency": _frequency_sort_key}
+    SORT_KEYS: dict[str, Callable[[object], tuple[int, Any]]] = {"frequency": _frequency_sort_key}
 
     def order_by(self, aliases: Any) -> None:
         for alias in reversed(aliases):  # least significant key first: stable sorts compose
@@ -119,12 +126,43 @@ class PlanListData(_PlanNames, TableListData):
             sort_key = self.SORT_KEYS.get(order.bare, _text_sort_key)
             keys = {id(plan): sort_key(getattr(plan, field)) for plan in self.data}
             # Within each group in the requested direction; the groups always in order.
-            self.data.sort(key=lambda plan: keys[id(plan)][1:], reverse=order.is_descending)
+            self.data.sort(key=lambda plan: keys[id(plan)][1], reverse=order.is_descending)
             self.data.sort(key=lambda plan: keys[id(plan)][0])
 
 
 def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
     return plan_url(record.api_id, back=table.back)
+
+
+class _PlanRow(BoundRow):
+    """A plan's row: each cell rendered once, however often a template shows it (the list
+    shows each row twice: the table, and the cards on phones), and straight from the plan.
+
+    Every column of PlanTable reads one field of the plan and renders from the value
+    alone (its `render_*` method or Column.render), so a cell is the value, its column's
+    default when empty, its render and its link, as django-tables2 makes it.
+    """
+
+    def __init__(self, record: Any, table: tables.Table) -> None:
+        super().__init__(record, table=table)
+        self._rendered: dict[str, Any] = {}
+
+    def get_cell(self, name: str) -> Any:
+        if name not in self._rendered:
+            self._rendered[name] = self._render(name)
+        return self._rendered[name]
+
+    def _render(self, name: str) -> Any:
+        # Hand-written: django-tables2's generic path (signature inspection for every
+        # cell) costs more than 15 % of a list page.
+        bound_column = self.table.columns[name]
+        value = getattr(self.record, str(bound_column.accessor))
+        if value in bound_column.column.empty_values:
+            return bound_column.default
+        content = bound_column.render(value)
+        if not bound_column.link:
+            return content
+        return bound_column.link(content, **self._optional_cell_arguments(bound_column, value))
 
 
 class PlanTable(tables.Table):
@@ -144,6 +182,11 @@ class PlanTable(tables.Table):
     def __init__(self, *args: Any, back: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.back = back
+
+    def paginate(self, *args: Any, **kwargs: Any) -> None:
+        super().paginate(*args, **kwargs)
+        # The page's rows are made once, so that each renders its cells once (_PlanRow).
+        self.page.object_list = [_PlanRow(plan, table=self) for plan in self.page.object_list.data]
 
     def render_name(self, value: str) -> str:
         return value or "(unnamed plan)"

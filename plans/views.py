@@ -8,7 +8,8 @@ own that the plan page loads after it is shown; their service call hands back ea
 panel's error instead of raising it, so one failing panel never hides the other.
 """
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -42,6 +43,8 @@ from plans.tables import (
     plan_url,
     status_badge,
 )
+
+log = logging.getLogger(__name__)
 
 _permission_required = permission_required("plans.view_plans", raise_exception=True)
 
@@ -309,8 +312,10 @@ def _export_name(filterset: PlanFilter) -> str:
 def plan_export(request: HttpRequest) -> HttpResponseBase:
     """Every plan of the list's current filters and sort order, as CSV.
 
-    Every plan is read before the response starts, so an upstream failure is still an
-    error page; the rows are then written out as the download goes.
+    Filtered by status or frequency, or sorted, every plan is read before the download
+    starts. Otherwise the download starts with the first page and the others follow as
+    they arrive: a later page's failure aborts the download (see `_aborting_on_failure`).
+    Either way the export is recorded first, with the count the API gave.
     """
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
@@ -318,12 +323,18 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
     client = services.client_for(request)
     _choose_template(filterset, client)
+    plans: Iterable[services.PlanSummary]
     try:
-        table = _all_matching_plans(filterset, client)
+        if filterset.needs_all_plans:
+            table = _all_matching_plans(filterset, client)
+            plans, row_count = table.data, len(table.data)
+        else:
+            stream = services.plan_stream(client=client, **filterset.upstream_params())
+            plans, row_count = _aborting_on_failure(stream.items), stream.count
     except TooManyRows as error:
         return _too_many_plans(request, filterset, error)
     try:
-        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
+        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=row_count)
     except audit.AuditUnavailable as error:
         return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
@@ -339,9 +350,26 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
             plan.template_api_id,
             f"{origin}{url}" if (url := plan_url(plan.api_id)) else "",
         ]
-        for plan in table.data
+        for plan in plans
     )
     return csv_response(_export_name(filterset), header, rows)
+
+
+def _aborting_on_failure(plans: Iterator[services.PlanSummary]) -> Iterator[services.PlanSummary]:
+    """`plans`, logging an upstream failure before it aborts the download.
+
+    The failure propagates: the server then drops the connection without ending the
+    response, so the browser marks the download as failed rather than keeping a file
+    that looks complete.
+    """
+    sent = 0
+    try:
+        for plan in plans:
+            yield plan
+            sent += 1
+    except UpstreamError as error:
+        log.warning("plans export aborted after %d rows: %s (%s)", sent, error, error.detail or "-")
+        raise
 
 
 # Plans whose page was just refreshed: their panels' request bypasses the cache as part of

@@ -1,10 +1,15 @@
 import csv
 import io
+import logging
 
 import pytest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from responses import matchers
 
+import audit
+from audit.models import AuditEntry
+from plans.exceptions import UpstreamUnavailable
 from plans.exports import ROWS_PER_CHUNK, csv_lines, neutralise
 from tests.conftest import (
     PLAN_ID,
@@ -13,6 +18,7 @@ from tests.conftest import (
     expect_all,
     load_fixture,
     plan_item,
+    plan_page,
 )
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +124,97 @@ def test_an_upstream_failure_during_export_is_a_friendly_page(admin_client, upst
     response = admin_client.get("/plans/export.csv")
     assert response.status_code == 503
     assert "server error" in response.content.decode()
+
+
+# --- Streaming as the pages arrive ---------------------------------------------------------
+
+
+def expect_pages_failing_at(upstream, failing: int, *, count: int) -> None:
+    """Pages of 100 of `count` plans, the one at offset `failing` a server error."""
+    for offset in range(0, count, 100):
+        failure = {"status": 500, "json": {"detail": "A server error occurred."}}
+        upstream.get(
+            PLANS_URL,
+            match=[matchers.query_param_matcher({"limit": "100", "offset": str(offset)})],
+            **(failure if offset == failing else {"json": plan_page(count, offset, 100)}),
+        )
+    upstream.assert_all_requests_are_fired = False  # the failure may cancel later pages
+
+
+def test_without_local_filters_or_sort_the_download_starts_after_the_first_page(
+    admin_client, upstream
+):
+    expect_all(upstream, count=250)
+
+    response = admin_client.get("/plans/export.csv")
+
+    assert len(upstream.calls) == 1  # the other pages are read as the download goes
+    entry = AuditEntry.objects.get(action=audit.Action.EXPORT_PLANS)
+    assert entry.row_count == 250  # recorded before the first byte, with the API's count
+    rows = read_csv(response)
+    assert [row[0] for row in rows[1:]] == [f"Plan {n:03d}" for n in range(250)]
+    assert len(upstream.calls) == 3
+
+
+@pytest.mark.parametrize("query", ["status=active", "frequency=one-off", "sort=name"])
+def test_with_local_filters_or_sort_every_page_is_read_before_the_download(
+    admin_client, upstream, query
+):
+    expect_all(upstream, count=250)
+    response = admin_client.get(f"/plans/export.csv?{query}")
+    assert response.status_code == 200
+    assert len(upstream.calls) == 3
+
+
+def test_a_page_failing_after_the_download_started_aborts_it(admin_client, upstream, caplog):
+    expect_pages_failing_at(upstream, 200, count=350)
+
+    response = admin_client.get("/plans/export.csv")
+    assert response.status_code == 200
+    chunks = iter(response.streaming_content)
+    received = next(chunks)  # the header: the download has started
+
+    # The response ends with the error, not as a complete file: the server drops the
+    # connection and the browser marks the download as failed.
+    caplog.set_level(logging.WARNING, logger="plans.views")
+    with pytest.raises(UpstreamUnavailable):
+        for chunk in chunks:
+            received += chunk
+    assert received.startswith(b'\xef\xbb\xbf"Plan","Template"')
+    assert received.count(b"\r\n") < 1 + 350
+    assert "plans export aborted after 200 rows" in caplog.text
+
+
+def test_a_page_failing_before_a_sorted_download_is_an_error_page(admin_client, upstream):
+    expect_pages_failing_at(upstream, 100, count=250)
+
+    response = admin_client.get("/plans/export.csv?sort=name")
+
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    assert not AuditEntry.objects.filter(action=audit.Action.EXPORT_PLANS).exists()
+
+
+def test_a_streamed_export_keeps_the_set_for_the_list(admin_client, upstream, settings):
+    settings.PE365_CACHE_TTL = 30
+    expect_all(upstream, count=250)
+
+    read_csv(admin_client.get("/plans/export.csv"))
+    sorted_list = admin_client.get("/plans/?sort=-name&status=draft")
+
+    assert "Showing 1–25 of 125 plans" in sorted_list.content.decode()
+    assert len(upstream.calls) == 3
+
+
+def test_an_export_of_a_set_already_read_calls_the_api_no_more(admin_client, upstream, settings):
+    settings.PE365_CACHE_TTL = 30
+    expect_all(upstream, count=250)
+
+    admin_client.get("/plans/?sort=name")
+    rows = read_csv(admin_client.get("/plans/export.csv"))
+
+    assert len(rows) == 1 + 250
+    assert len(upstream.calls) == 3
 
 
 # --- Assigned users -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from plans.services import Department, PlanSummary, User
 from plans.tables import DepartmentTable, PlanListData, PlanTable, UserTable, plan_url
-from tests.conftest import plan_item
+from tests.conftest import PLANS_URL, plan_item
 
 
 def plan(**fields) -> PlanSummary:
@@ -113,3 +113,32 @@ def test_sortable_headers_announce_their_sort_state():
 )
 def test_plan_links_keep_colons_and_quote_the_rest(api_id, url):
     assert plan_url(api_id) == url
+
+
+def test_a_page_of_plans_renders_its_cells_as_django_tables2_does():
+    # A page's rows render their cells straight from the plan (plans.tables._PlanRow).
+    plans = [
+        plan(api_id="580:abc", name="Survey", frequency="Weekly"),
+        plan(name="", template_name="", status="", frequency=None),
+        plan(api_id="580:has/slash", name="<b>Ünïcode & co</b>", template_name="Check-in <i>"),
+        plan(status="draft", frequency="every 4 weeks", template_name=None),
+    ]
+    page = PlanTable(plans, back="status=draft")
+    page.paginate(page=1, per_page=25)
+    assert rows(page) == rows(PlanTable(plans, back="status=draft"))
+
+
+@pytest.mark.django_db
+def test_a_page_renders_each_cell_once_though_the_list_shows_it_twice(
+    admin_client, upstream, monkeypatch
+):
+    upstream.get(PLANS_URL, json={"count": 3, "results": [plan_item(n) for n in range(3)]})
+    rendered = []
+    monkeypatch.setattr(
+        PlanTable, "render_frequency", lambda table, value: rendered.append(value) or "Weekly"
+    )
+
+    html = admin_client.get("/plans/").content.decode()
+
+    assert html.count("Weekly") == 2 * 3  # the table, and the cards on phones
+    assert len(rendered) == 3

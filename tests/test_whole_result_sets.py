@@ -157,6 +157,36 @@ def test_a_failing_page_fails_the_whole_read(upstream):
         services.plan_list_all(client=make_client())
 
 
+def test_a_stream_reads_the_first_page_at_once_and_the_others_as_they_are_taken(upstream):
+    expect_all(upstream, count=250)
+
+    stream = services.plan_stream(client=make_client())
+
+    assert stream.count == 250 and len(upstream.calls) == 1
+    assert names(stream.items) == numbered(250)
+    assert len(upstream.calls) == 3
+
+
+def test_a_stream_of_a_set_already_read_calls_the_api_no_more(upstream):
+    expect_all(upstream, count=150)
+    client = make_client()  # no shared cache: the request's own copy
+    services.plan_list_all(client=client)
+    assert names(services.plan_stream(client=client).items) == numbered(150)
+    assert len(upstream.calls) == 2
+
+
+def test_a_stream_read_to_its_end_is_kept_and_one_left_halfway_is_not(upstream):
+    expect_all(upstream, count=150)
+    halfway = services.plan_stream(client=make_client(cache_ttl=30))
+    next(halfway.items)
+    streamed = services.plan_stream(client=make_client(cache_ttl=30))
+    assert names(streamed.items) == numbered(150)
+    assert len(upstream.calls) == 3  # the second stream read both pages again
+
+    assert names(services.plan_list_all(client=make_client(cache_ttl=30))) == numbered(150)
+    assert len(upstream.calls) == 3
+
+
 # --- The row limit ------------------------------------------------------------------------------
 
 
@@ -196,13 +226,14 @@ def test_a_list_past_the_row_limit_says_how_to_narrow_it(admin_client, upstream,
     assert 'name="name" id="id_name"' in html  # the form to narrow it is on the page
 
 
+@pytest.mark.parametrize("query", ["?status=draft", ""])
 def test_an_export_past_the_row_limit_is_the_same_message_not_a_download(
-    admin_client, upstream, settings
+    admin_client, upstream, settings, query
 ):
     settings.PE365_MAX_ROWS = 100
     expect_plans(upstream, {"limit": 100, "offset": 0}, plan_page(137, 0, 100))
 
-    response = admin_client.get("/plans/export.csv?status=draft")
+    response = admin_client.get(f"/plans/export.csv{query}")
 
     assert response.status_code == 422
     assert response["Content-Type"].startswith("text/html")

@@ -49,6 +49,12 @@ class Memo:
         self._guard = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
 
+    def peek(self, key: str) -> Entry | None:
+        """The answer kept for `key`, if this request has one (a kept failure is none)."""
+        with self._guard:
+            entry = self._entries.get(key)
+        return None if isinstance(entry, UpstreamError) else entry
+
     def get(self, key: str, compute: Callable[[], Entry]) -> Entry:
         with self._guard:
             key_lock = self._key_locks.setdefault(key, threading.Lock())

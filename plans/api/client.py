@@ -111,8 +111,20 @@ class Client:
         `name` (what is built, e.g. every page of a list) and `params`; a hit costs one
         cache read however many calls built it. "Data as of" is when the build began.
         """
-        memo_key = f"{name}:{path}?{urlencode(sorted(params.items()))}"
+        memo_key = _assembled_key(name, path, params)
         return self._remembered(memo_key, path, assemble, share=True, whole_set=True)
+
+    def kept_assembled(self, name: str, path: str, params: Params) -> Any | None:
+        """What `get_assembled` would answer without building anything: this request's
+        copy or the shared cache's; None when it would have to build."""
+        memo_key = _assembled_key(name, path, params)
+        entry = self._memo.peek(memo_key)
+        if entry is None and self.cache_ttl and not self.bypass_cache:
+            entry = caching.shared_get_set(self._cache_key(memo_key))
+        if entry is None:
+            return None
+        self._saw(entry[0])
+        return entry[1]
 
     def _remembered(
         self,
@@ -129,18 +141,25 @@ class Client:
             return self._cached(memo_key, path, compute, whole_set=whole_set)
 
         fetched_at, data = self._memo.get(memo_key, entry)
+        self._saw(fetched_at)
+        return data
+
+    def _saw(self, fetched_at: float) -> None:
+        """The page shows data fetched at `fetched_at` (its "Data as of" is the oldest)."""
         with self._fetched_guard:
             self.fetched_at = (
                 fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
             )
-        return data
+
+    def _cache_key(self, memo_key: str) -> str:
+        return "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
 
     def _cached(
         self, memo_key: str, path: str, compute: Callable[[], Any], *, whole_set: bool
     ) -> caching.Entry:
         if not self.cache_ttl:
             return time.time(), compute()
-        cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
+        cache_key = self._cache_key(memo_key)
         shared_get = caching.shared_get_set if whole_set else caching.shared_get
         if not self.bypass_cache and (hit := shared_get(cache_key)) is not None:
             return hit
@@ -184,6 +203,10 @@ class Client:
             max_workers=self.concurrency, thread_name_prefix="pe365-call"
         ) as pool:
             yield pool
+
+
+def _assembled_key(name: str, path: str, params: Params) -> str:
+    return f"{name}:{path}?{urlencode(sorted(params.items()))}"
 
 
 def client_for(request: HttpRequest) -> Client:

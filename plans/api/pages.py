@@ -9,7 +9,8 @@ ran out, and a count that grows is read on to, up to the reader's row limit.
 
 The items read are kept as one value (`Client.get_assembled`): once per request, and
 for PE365_CACHE_TTL seconds in the shared cache, so paging through a sorted or filtered
-list, or exporting it, reads the upstream once.
+list, or exporting it, reads the upstream once. `stream_all` hands the items on page by
+page as they arrive (an export starts with the first page) and keeps the set once read.
 """
 
 from __future__ import annotations
@@ -61,6 +62,50 @@ def read_all(
     return listing.items
 
 
+@dataclass(frozen=True, slots=True)
+class Stream(Generic[Item]):
+    """A list's count, as its first page gives it, and its items as its pages arrive."""
+
+    count: int
+    items: Iterator[Item]
+
+
+def stream_all(
+    client: Client,
+    path: str,
+    params: Params,
+    *,
+    what: str,
+    parse: Callable[[Any], Item],
+) -> Stream[Item]:
+    """Every item `read_all` gives, handed on page by page as the pages arrive.
+
+    The first page is read before this returns, so its failures, and `TooManyRows`, come
+    from here; a later page's failure comes from iterating `items`. A set this request
+    or the shared cache already holds is served from there; a set read to its end is
+    kept as `read_all` keeps it.
+    """
+    name = _set_name(client.max_rows, max_pages=None)
+    kept: Listing[Item] | None = client.kept_assembled(name, path, params)
+    if kept is not None:
+        return Stream(count=kept.count, items=iter(kept.items))
+    windows = _read(client, path, params, what, parse, client.max_rows, None, max_pages=None)
+    count, first = next(windows)
+
+    def items() -> Iterator[Item]:
+        read = list(first)
+        yield from first
+        last_count = count
+        for seen, window in windows:
+            last_count = seen
+            read.extend(window)
+            yield from window
+        listing = Listing(count=last_count, items=tuple(read[: client.max_rows]))
+        client.get_assembled(name, path, params, lambda: listing)
+
+    return Stream(count=count, items=items())
+
+
 def read_upto(
     client: Client,
     path: str,
@@ -90,12 +135,23 @@ def _remembered(
     max_pages: int | None,
 ) -> Listing[Item]:
     def build() -> Listing[Item]:
-        count, items = _read(client, path, params, what, parse, max_rows, pool, max_pages=max_pages)
-        return Listing(count=count, items=tuple(items))
+        count, items = 0, []
+        for seen, window in _read(
+            client, path, params, what, parse, max_rows, pool, max_pages=max_pages
+        ):
+            count = seen
+            items.extend(window)
+        return Listing(count=count, items=tuple(items[:max_rows]))
 
-    name = f"all {max_rows}" if max_pages is None else f"first {max_pages} pages"
-    listing: Listing[Item] = client.get_assembled(name, path, params, build)
+    listing: Listing[Item] = client.get_assembled(
+        _set_name(max_rows, max_pages=max_pages), path, params, build
+    )
     return listing
+
+
+def _set_name(max_rows: int, *, max_pages: int | None) -> str:
+    """What a read keeps its set under (`Client.get_assembled`)."""
+    return f"all {max_rows}" if max_pages is None else f"first {max_pages} pages"
 
 
 def _read(
@@ -108,8 +164,11 @@ def _read(
     pool: Executor | None,
     *,
     max_pages: int | None,
-) -> tuple[int, list[Item]]:
-    """(count, items); past `max_rows` it refuses, unless `max_pages` bounds the read."""
+) -> Iterator[tuple[int, list[Item]]]:
+    """The list's items a page at a time, in offset order, each page with the count the
+    list has as far as the read has gone; past `max_rows` it refuses, unless `max_pages`
+    bounds the read. The first page is read alone; the others are asked for at once and
+    each is handed on as soon as the pages before it are."""
     refuse = max_pages is None
 
     def page(offset: int, limit: int) -> tuple[int, list[Item]]:
@@ -140,26 +199,27 @@ def _read(
                 max_rows=max_rows,
             )
 
-    count, items = page(0, min(PAGE_SIZE, max_rows))
+    count, first = page(0, min(PAGE_SIZE, max_rows))
     check(count)
-    step = len(items)
+    yield count, first
+    read = step = len(first)
     if max_pages is not None:
         max_rows = min(max_rows, max_pages * step)
     target = min(count, max_rows)
-    if not step or len(items) >= target:
-        return count, items[:max_rows]
+    if not step or read >= target:
+        return
     with _executor(client, pool) as executor:
-        while len(items) < target:
-            offsets = range(len(items), target, step)
-            windows = list(executor.map(lambda offset: window(offset, step), offsets))
-            for _, results in windows:
-                items.extend(results)
-            count = max(seen for seen, _ in windows)
+        while read < target:
+            offsets = range(read, target, step)
+            # The largest count the pages of this round give, so far.
+            count, ran_out = 0, False
+            for seen, results in executor.map(lambda offset: window(offset, step), offsets):
+                count, ran_out, read = max(count, seen), ran_out or not results, read + len(results)
+                yield count, results
             check(count)
-            if any(not results for _, results in windows):
+            if ran_out:
                 break  # the list ran out before its count: there is nothing more to read
             target = min(count, max_rows)
-    return count, items[:max_rows]
 
 
 @contextmanager
