@@ -4,7 +4,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from plans import health
+from plans import health, views
 from plans.login_throttle import ThrottledLoginView
 
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),
+    path("people/", views.people, name="people"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

@@ -8,20 +8,35 @@ own that the plan page loads after it is shown; their service call hands back ea
 panel's error instead of raising it, so one failing panel never hides the other.
 """
 
+from contextlib import suppress
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 
 from plans import services
+from plans.exceptions import UpstreamError
 from plans.exports import csv_response
 from plans.filters import PlanFilter
-from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
+from plans.forms import (
+    DEPARTMENTS_PER_PAGE,
+    PARTICIPANTS_PER_PAGE,
+    PARTICIPATION_SORTS,
+    PEOPLE_SHOWN,
+    STATE_FILTER_CHOICES,
+    STATES_SELECTED,
+    USERS_PER_PAGE,
+    DetailForm,
+    ParticipationForm,
+    PeopleForm,
+    list_query,
+)
 from plans.tables import (
     DepartmentTable,
     PlanListData,
@@ -180,9 +195,12 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
     except EmptyPage:
         raise Http404("There is no such page of assignees.") from None
     if redirect_response := _without_refresh(request):
-        # The side panels load separately (plan_panels) but belong to this view: a
+        # The side panels and participation load separately but belong to this view: a
         # Refresh fetches their answers again too, before landing on the clean URL.
         services.plan_extras(client=client, plan=plan)
+        # A failure here shows in the participation part when it loads.
+        with suppress(UpstreamError):
+            services.plan_participation(client=client, plan=plan)
         return redirect_response
 
     back = form.cleaned_data["back"]
@@ -192,6 +210,7 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "plan": plan,
         "status_badge": status_badge(plan.status),
         "panels_url": reverse("plans:panels", kwargs={"api_id": api_id}),
+        "participation_url": _participation_url(api_id, q=query),
         "query": query,
         "back": back,
         "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
@@ -235,14 +254,184 @@ def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
     return render(request, "plans/plan_panels.html", context)
 
 
+def _participation_url(api_id: str, **params: str) -> str:
+    url = reverse("plans:participation", kwargs={"api_id": api_id})
+    query = urlencode({key: value for key, value in params.items() if value})
+    return f"{url}?{query}" if query else url
+
+
+def _person_url(name: str, api_id: str) -> str:
+    return f"{reverse('people')}?{urlencode({'name': name, 'person': api_id})}"
+
+
 @view_plans_required
-def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
-    """The plan's assigned users matching the detail page's search, as CSV."""
-    form = DetailForm(request.GET)
+def plan_participation(request: HttpRequest, api_id: str) -> HttpResponse:
+    """Where each of a plan's assigned users stands in it: filtered, sorted, paged.
+
+    It reads every conversation of the plan (a page of the API per 100), so the plan
+    page is sent without it and loads it from here once shown: the whole page, from
+    which static/js/plan-participation.js takes #participation, or with an
+    `HX-Request` header, the fragment alone. Without JavaScript the plan page links here.
+    A failure to read the conversations shows inside the fragment, with the error's status.
+    """
+    form = ParticipationForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
-    plan = services.plan_get(client=services.client_for(request), api_id=api_id)
-    users = form.matching_users(plan.assigned_users)
-    rows = ([user.name, user.email, user.api_id] for user in users)
+    client = services.client_for(request)
+    plan = services.plan_get(client=client, api_id=api_id)
+    context: dict = {"plan": plan, "detail_url": reverse("plans:detail", kwargs={"api_id": api_id})}
+    status = 200
+    try:
+        participation = services.plan_participation(client=client, plan=plan)
+    except UpstreamError as error:
+        context["error"] = error
+        status = error.status_code
+    else:
+        if redirect_response := _without_refresh(request):
+            return redirect_response
+        try:
+            context.update(_participation_context(request, form, api_id, participation))
+        except EmptyPage:
+            raise Http404("There is no such page of people.") from None
+    fragment_only = request.headers.get("HX-Request") == "true"
+    template = "plans/participation_fragment.html" if fragment_only else "plans/participation.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _participation_context(
+    request: HttpRequest,
+    form: ParticipationForm,
+    api_id: str,
+    participation: services.Participation,
+) -> dict:
+    query, state, sort = (form.cleaned_data[key] for key in ("q", "state", "sort"))
+    searched = form.searched(participation.participants)
+    selected = form.selected(participation.participants)
+    page = Paginator(selected, PARTICIPANTS_PER_PAGE).page(form.cleaned_data["page"])
+
+    def url(**changes: str) -> str:
+        params = {"q": query, "state": state, "sort": sort, **changes}
+        return _participation_url(api_id, **params)
+
+    state_links = [("", "Everyone", len(searched))] + [
+        (
+            value,
+            label.split(" (")[0],
+            sum(p.standing.state in STATES_SELECTED[value] for p in searched),
+        )
+        for value, label in STATE_FILTER_CHOICES
+    ]
+    current_sort = sort or "name"
+    sort_links = {
+        column: {
+            "url": url(sort=f"-{column}" if current_sort == column else column),
+            "direction": "ascending"
+            if current_sort == column
+            else "descending"
+            if current_sort == f"-{column}"
+            else "",
+        }
+        for column in PARTICIPATION_SORTS
+    }
+    # The bar's segments in percent of the plan's people, as x and width of SVG rects
+    # (the CSP allows no inline style, so no CSS widths).
+    bar, x = [], 0.0
+    for bar_state, count in (
+        (services.COMPLETED, participation.completed),
+        (services.IN_PROGRESS, participation.in_progress),
+        (services.NOT_STARTED, participation.not_started),
+    ):
+        width = 100 * count / participation.total if participation.total else 0
+        bar.append({"state": bar_state, "x": f"{x:.3f}", "width": f"{width:.3f}"})
+        x += width
+    export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
+    export_query = urlencode(
+        {k: v for k, v in (("q", query), ("state", state), ("sort", sort)) if v}
+    )
+    return {
+        "participation": participation,
+        "bar": bar,
+        "query": query,
+        "state": state,
+        "sort": sort,
+        "state_links": [
+            {"label": label, "count": count, "url": url(state=value), "current": value == state}
+            for value, label, count in state_links
+        ],
+        "sort_links": sort_links,
+        "page": page,
+        "rows": [
+            (participant, _person_url(participant.user.name, participant.user.api_id))
+            for participant in page.object_list
+        ],
+        "previous_url": url(page=str(page.previous_page_number())) if page.has_previous() else "",
+        "next_url": url(page=str(page.next_page_number())) if page.has_next() else "",
+        "export_url": f"{export_url}?{export_query}" if export_query else export_url,
+        "clear_url": _participation_url(api_id, sort=sort),
+        "self_url": reverse("plans:participation", kwargs={"api_id": api_id}),
+    }
+
+
+@view_plans_required
+def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
+    """The plan's assigned users, with where they stand, as the participation list filters
+    and sorts them (or the plan page's search, which sets `q` only), as CSV."""
+    form = ParticipationForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"form": form}, status=400)
+    client = services.client_for(request)
+    plan = services.plan_get(client=client, api_id=api_id)
+    participation = services.plan_participation(client=client, plan=plan)
+    header = ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"]
+    rows = (
+        [
+            p.user.name,
+            p.user.email,
+            p.user.api_id,
+            p.standing.state_label,
+            p.standing.stage if p.standing.state == services.IN_PROGRESS else "",
+            p.standing.completed.date().isoformat() if p.standing.completed else "",
+            p.standing.rounds_completed,
+        ]
+        for p in form.selected(participation.participants)
+    )
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
-    return csv_response(stem, ["Name", "Email", "User ID"], rows)
+    return csv_response(stem, header, rows)
+
+
+@view_plans_required
+def people(request: HttpRequest) -> HttpResponse:
+    """Find people by name; for the person chosen, every plan they have conversations in."""
+    form = PeopleForm(request.GET)
+    if not form.is_valid():
+        return render(request, "plans/people.html", {"form": form}, status=400)
+    name, person_id = form.cleaned_data["name"], form.cleaned_data["person"]
+    context: dict = {"form": form, "name": name}
+    if name and not person_id:
+        client = services.client_for(request)
+        found = services.people_find(client=client, name=name, limit=PEOPLE_SHOWN)
+        context["found"] = found
+        context["found_rows"] = [
+            (person, _person_url(person.name, person.api_id)) for person in found.people
+        ]
+    elif person_id:
+        client = services.client_for(request)
+        person = services.person_find(client=client, name=name, api_id=person_id)
+        plans = services.person_plans(client=client, person=person)
+        plans_root = reverse("plans:list")
+        context["person"] = person
+        context["plan_rows"] = [
+            (
+                plan,
+                f"{url}?{urlencode({'q': person.name})}"
+                if (url := plan_url(plan.plan_api_id, root=plans_root))
+                else "",
+            )
+            for plan in plans
+        ]
+        context["search_url"] = f"{reverse('people')}?{urlencode({'name': name})}"
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+    return render(request, "plans/people.html", context)
