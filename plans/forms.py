@@ -134,14 +134,16 @@ class ParticipationForm(forms.Form):
     def selected(self, participants: Sequence[Participant]) -> list[Participant]:
         """The searched participants in the chosen state, sorted as the URL says.
 
-        By name, by state (who has to act first, first), or by date (completed on, or
+        In the plan's order, by name, by state (who has to act first, first), or by date (completed on, or
         last moved; oldest first, people without one last in either direction).
         """
         chosen = self.searched(participants)
         if state := self.cleaned_data["state"]:
             wanted = STATES_SELECTED[state]
             chosen = [p for p in chosen if p.standing.state in wanted]
-        sort = self.cleaned_data["sort"] or "name"
+        sort = self.cleaned_data["sort"]
+        if not sort:
+            return chosen  # the plan's own order
         descending = sort.startswith("-")
         chosen.sort(key=_by_name)
         if sort.lstrip("-") == "state":

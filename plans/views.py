@@ -323,7 +323,7 @@ def _participation_context(
         )
         for value, label in STATE_FILTER_CHOICES
     ]
-    current_sort = sort or "name"
+    current_sort = sort  # none: the plan's order
     sort_links = {
         column: {
             "url": url(sort=f"-{column}" if current_sort == column else column),

@@ -18,6 +18,7 @@ from tests.conftest import (
     PLAN_URL,
     PLANS_URL,
     expect_extras,
+    expect_plan_conversations,
     load_fixture,
     make_client,
     plan_page,
@@ -148,12 +149,13 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     upstream.reset()
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     expect_extras(upstream, drafts=9)  # conversations were started meanwhile
+    expect_plan_conversations(upstream, [])  # and the participation part's
 
     response = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1")
 
     assert response.status_code == 302
     assert response["Location"] == f"/plans/{PLAN_ID}/"
-    assert len(upstream.calls) == 4, "the plan and every panel call, bypassing the cache"
+    assert len(upstream.calls) == 5, "the plan, every panel and participation call, afresh"
     html = admin_client.get(PANELS).content.decode()
     assert "1 of 10 conversations completed" in html, "the panels now show the fresh copy"
-    assert len(upstream.calls) == 4
+    assert len(upstream.calls) == 5
