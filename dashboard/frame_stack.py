@@ -8,15 +8,14 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-# CPython 3.11 keeps the frames of Python calls in per-thread chunks of 16 KB and frees
-# a chunk the moment the frame at its base returns (python/cpython#142183, fixed from
-# 3.13 on, never in 3.11). A page render is about 2,000 frame slots (16 KB) deep, so its
-# innermost calls (escaping a table cell) kept stepping back and forth over a chunk
-# boundary, each step mapping and unmapping a chunk: about 280 times per plan list page,
-# a third of its time (bench/README.md). Calling the rest of the request from a
-# frame that reserves STACK_ROOM_SLOTS slots puts the request at the start of a fresh
-# 128 KB chunk with 64 KB of room, more than three times what a page needs; the chunk
-# is mapped once per request and only the pages the request's frames use are touched.
+# CPython before 3.13 keeps the frames of Python calls in per-thread chunks of 16 KB and
+# frees a chunk the moment the frame at its base returns (python/cpython#142183). A page
+# render runs about one chunk deep, so its innermost calls (escaping a table cell) step
+# back and forth over a chunk boundary, mapping and unmapping a chunk at each step
+# (bench/README.md has the measurements). Calling the rest of the request from a frame
+# that reserves STACK_ROOM_SLOTS slots puts the request at the start of a fresh 128 KB
+# chunk with 64 KB of room, several times what a page needs: the chunk is mapped once
+# per request and only the pages the request's frames use are touched.
 STACK_ROOM_SLOTS = 8192
 
 

@@ -7,7 +7,9 @@ than surfacing later as a confusing error on some page.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
+from wsgiref.headers import Headers
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -82,13 +84,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
     "plans",
+    "sso",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plans.middleware.ContentSecurityPolicyMiddleware",
+    # After WhiteNoise: static files stay cacheable, everything else is private.
+    "plans.middleware.PrivateResponsesMiddleware",
     # Outside every view and error page that uses the request's API client.
     "plans.middleware.ReleaseClientMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,9 +103,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Before any view runs: an idle session is logged out first.
+    "plans.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "plans.middleware.UpstreamErrorMiddleware",
+    # Last, as axes asks: turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if sys.version_info < (3, 13):
@@ -119,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plans.context_processors.dashboard",
+                "sso.context_processors.sign_in",
             ],
         },
     },
@@ -138,6 +150,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# axes first: it refuses a locked-out attempt before any password is checked. Then
+# passwords (Django's ModelBackend) and single sign-on (sso/backends.py, which checks
+# permissions by the same rules). With DJANGO_PASSWORD_LOGIN=0 passwords are never
+# checked, and password sessions end, as their backend is gone.
+PASSWORD_LOGIN = env_bool("DJANGO_PASSWORD_LOGIN", True)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN else []),
+    "sso.backends.OIDCBackend",
 ]
 
 LOGIN_URL = "login"
@@ -169,11 +192,11 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind a circuit breaker: a failing Redis costs one
+            # socket timeout, reads as a miss, then is skipped for a while.
+            "BACKEND": "dashboard.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pe365",
-            # A slow or unreachable Redis must cost a page little: plans.services then
-            # calls the API directly instead of waiting on the cache.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
@@ -183,14 +206,58 @@ else:
 # --- Security ------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# A session unused this long is logged out (plans.middleware.SessionIdleTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = 60 * env_int("DJANGO_SESSION_IDLE_MINUTES", 480, minimum=1, maximum=20160)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Static files: WhiteNoise answers them before any middleware runs, so it adds the same
+# protections itself; nothing outside the site uses them.
+STATIC_FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": SECURE_REFERRER_POLICY,
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": SECURE_CROSS_ORIGIN_OPENER_POLICY,
+    # An SVG opened on its own is a document: it may load and run nothing.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+}
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
+
+def add_static_file_headers(headers: Headers, path: str, url: str) -> None:
+    for name, value in STATIC_FILE_HEADERS.items():
+        headers[name] = value
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
+
 # Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
+
+# --- Login throttling (django-axes; limits and behaviour in plans/login.py) ---------------
+
+AXES_HANDLER = "plans.login.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures that lock a username, and an address (higher: colleagues share an office's).
+AXES_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USERNAME_CALLABLE = "plans.login.throttle_username"
+AXES_CLIENT_IP_CALLABLE = "plans.login.client_address"
+AXES_LOCKOUT_CALLABLE = "plans.login.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock are refused unchecked and do not make it last longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept (and expire); a row per successful login would grow forever.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Proxies in front that append the client's address to X-Forwarded-For (0: the header
+# is ignored and REMOTE_ADDR is the client). See plans.login.client_address.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Only behind a TLS proxy that sets this header itself and strips it from clients.
@@ -221,6 +288,8 @@ PE365_API_KEY = env_str("PE365_API_KEY")
 # Budget in seconds for one upstream call, retries included.
 PE365_TIMEOUT = env_number("PE365_TIMEOUT", 10, minimum=0.1, maximum=120)
 PE365_CACHE_TTL = env_int("PE365_CACHE_TTL", 30, minimum=0, maximum=86400)
+# Seconds each part of a /readyz check (database, cache, API) may take.
+PE365_READINESS_TIMEOUT = env_number("PE365_READINESS_TIMEOUT", 3, minimum=0.1, maximum=30)
 # Upstream calls one dashboard request may have in flight at once (whole-set reads,
 # side panels, participation scans).
 PE365_CONCURRENCY = env_int("PE365_CONCURRENCY", 8, minimum=1, maximum=32)
@@ -257,6 +326,69 @@ if PE365_DEMO_FAULT and not PE365_USE_DEMO:
         "PE365_DEMO_FAULT only applies to the built-in demo API; unset it (or PE365_API_URL)."
     )
 
+# --- Single sign-on (OpenID Connect, sso/) --------------------------------------------
+
+# The provider's issuer, e.g. https://login.microsoftonline.com/<tenant id>/v2.0; its
+# endpoints come from <issuer>/.well-known/openid-configuration (sso/discovery.py).
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or "Microsoft"
+# The ID token claim listing someone's groups (`groups`) or app roles (`roles`), and the
+# values of it that make someone an HR admin.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM") or "groups"
+OIDC_ADMIN_GROUPS = [g.strip() for g in env_str("OIDC_ADMIN_GROUPS").split(",") if g.strip()]
+# Seconds the discovery document may take to arrive, and how long it is then reused.
+OIDC_DISCOVERY_TIMEOUT = 5
+OIDC_DISCOVERY_CACHE_SECONDS = 60 * 60
+
+if OIDC_ISSUER:
+    _issuer_host = OIDC_ISSUER.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    if not (
+        OIDC_ISSUER.startswith("https://")
+        or (OIDC_ISSUER.startswith("http://") and _issuer_host in ("localhost", "127.0.0.1"))
+    ):
+        raise ImproperlyConfigured(
+            "OIDC_ISSUER must be the provider's https:// issuer URL, e.g. "
+            "https://login.microsoftonline.com/<tenant id>/v2.0."
+        )
+    for _name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ADMIN_GROUPS"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(
+                f"OIDC_ISSUER is set but {_name} is not. Single sign-on needs OIDC_CLIENT_ID "
+                "and OIDC_CLIENT_SECRET (from the provider's app registration) and "
+                "OIDC_ADMIN_GROUPS (the group or role values that make someone an HR admin)."
+            )
+else:
+    for _name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ADMIN_GROUPS"):
+        if os.environ.get(_name, "").strip():
+            raise ImproperlyConfigured(
+                f"{_name} is set but OIDC_ISSUER is not. Set OIDC_ISSUER to the provider's "
+                "issuer URL to turn single sign-on on, or unset the OIDC_ variables."
+            )
+    if not PASSWORD_LOGIN:
+        raise ImproperlyConfigured(
+            "DJANGO_PASSWORD_LOGIN=0 switches password log-in off, but OIDC_ISSUER is not set, "
+            "so nobody could log in. Set up single sign-on (OIDC_ISSUER) or set it back to 1."
+        )
+
+# mozilla-django-oidc's settings (the endpoints are set from discovery, per sign-in).
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+# Microsoft Entra ID, like most providers, signs ID tokens with RS256.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+# The ID token goes back to the provider as id_token_hint when signing out.
+OIDC_STORE_ID_TOKEN = True
+
+# --- Audit log (audit/) ----------------------------------------------------------------
+
+# Days an audit entry is kept; `manage.py prune_audit` (scheduled daily) removes older ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1, maximum=36500)
+
 # --- Logging -------------------------------------------------------------------------
 
 LOGGING = {
@@ -267,5 +399,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "plans": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "sso": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

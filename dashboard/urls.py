@@ -1,17 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from plans import health, views
-from plans.login_throttle import ThrottledLoginView
+from plans.login import LoginView
+from sso.views import LogoutView, password_login_switch
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
     # Only log in and log out from django.contrib.auth: its password-reset views need
     # no login and would send mail; an administrator resets passwords in the admin.
-    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/login/", password_login_switch(LoginView.as_view()), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     # One login form for everyone, so the throttle cannot be bypassed through the admin's.
     path(
@@ -21,6 +21,8 @@ urlpatterns = [
         ),
     ),
     path("admin/", admin.site.urls),
+    # Single sign-on: /oidc/authenticate/ and the provider's redirect URI /oidc/callback/.
+    path("oidc/", include("sso.urls")),
     path("plans/", include("plans.urls")),
     path("people/", views.people, name="people"),
     path("healthz", health.healthz, name="healthz"),

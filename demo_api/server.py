@@ -209,7 +209,7 @@ class DemoServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def serve_forever(self) -> None:
         # shutdown() waits for the loop to poll its flag: a short interval keeps stop() quick.

@@ -31,11 +31,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, *, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_up(url: str, *, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             requests.get(url, timeout=1, allow_redirects=False)
             return
@@ -91,7 +91,11 @@ def demo_api(*, latency_ms: float = 0, fault: str = "NONE") -> Iterator[DemoAPI]
 
 def dashboard_env(api_url: str | None, **overrides: str) -> dict[str, str]:
     """Environment of a dashboard process: like `make run`, pointed at `api_url`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PE365_", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PE365_", "DJANGO_", "OIDC_", "AUDIT_"))
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env.update(

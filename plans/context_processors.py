@@ -1,9 +1,11 @@
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def dashboard(request):
+def dashboard(request: HttpRequest) -> dict[str, Any]:
     """What base.html shows on every page: the demo banner and how fresh the data is."""
     client = getattr(request, "_pe365_client", None)
     fetched_at = client.fetched_at if client else None

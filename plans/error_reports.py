@@ -7,9 +7,10 @@ Authorization header. The key reads the whole organisation's HR data, so we hide
 on the developer's screen too. The cost: frames below `Client._fetch` show stars.
 """
 
+from django.http import HttpRequest
 from django.views.debug import SafeExceptionReporterFilter
 
 
 class AlwaysSafeExceptionReporterFilter(SafeExceptionReporterFilter):
-    def is_active(self, request):
+    def is_active(self, request: HttpRequest | None) -> bool:
         return True

@@ -2,24 +2,30 @@
 
 - UTF-8 with a byte-order mark, so Excel opens accented names correctly;
 - a header row;
-- a cell that starts with =, +, -, @, a tab or a carriage return is prefixed with a
-  single quote, so a spreadsheet shows it as text instead of running it as a formula
-  (upstream names are typed by people and must never run as code on an admin's machine);
+- every field quoted, and a formula character (=, +, -, @, tab, carriage return) that
+  could start a cell prefixed with a single quote, so a spreadsheet shows it as text
+  instead of running it (upstream names are typed by people and must never run as code
+  on an admin's machine). A cell can start at the start of a field and, in a spreadsheet
+  whose list separator is not the file's (`;` in many European locales), after any
+  `,`, `;`, tab or line break inside one: those splits ignore the file's quoting;
 - `Content-Disposition: attachment` with a dated ASCII file name.
 """
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from django.utils import timezone
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Where a cell can start (see above), then the quotes and spaces a spreadsheet skips,
+# then a formula character.
+_FORMULA_START = re.compile(r'(^|[,;\t\r\n])([ "]*)(?=[=+\-@\t\r])')
 
 
 def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+    return _FORMULA_START.sub(r"\1\2'", text)
 
 
 def csv_response(
@@ -32,7 +38,7 @@ def csv_response(
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise(cell) for cell in header])
     writer.writerows([neutralise(cell) for cell in row] for row in rows)
     return response

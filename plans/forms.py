@@ -134,8 +134,8 @@ class ParticipationForm(forms.Form):
     def selected(self, participants: Sequence[Participant]) -> list[Participant]:
         """The searched participants in the chosen state, sorted as the URL says.
 
-        In the plan's order, by name, by state (who has to act first, first), or by date (completed on, or
-        last moved; oldest first, people without one last in either direction).
+        In the plan's order, by name, by state (who has to act first, first), or by date
+        (completed on, or last moved; oldest first, people without one last either way).
         """
         chosen = self.searched(participants)
         if state := self.cleaned_data["state"]:

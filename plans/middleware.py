@@ -1,7 +1,21 @@
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 
 from plans import services
 from plans.exceptions import UpstreamError
+
+# Log out is a form whose answer, after a single sign-on, redirects to the provider's
+# sign-out page; browsers hold redirects after a form to form-action too.
+_SIGN_IN_ORIGIN = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(settings.OIDC_ISSUER)) if settings.OIDC_ISSUER else ""
+)
 
 # Everything the pages load comes from our own static files: no inline script, no
 # inline style attribute, no third-party origin.
@@ -15,7 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        f"form-action 'self' {_SIGN_IN_ORIGIN}".strip(),
         "frame-ancestors 'none'",
     )
 )
@@ -29,6 +43,53 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class PrivateResponsesMiddleware:
+    """Pages and downloads show employees' names and e-mails: no cache may keep a copy.
+
+    Static files never reach it (WhiteNoise answers them first) and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+# Key in the session: when the session was last seen in use (seconds since the epoch).
+SESSION_LAST_SEEN = "last_seen"
+# How stale the stamp may get before a request refreshes it: one session write per
+# minute of activity at most, instead of one per request.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+def stamp_session_at_login(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """Starts the idle clock at login (user_logged_in), so the first page writes no session."""
+    request.session[SESSION_LAST_SEEN] = int(time.time())
+
+
+class SessionIdleTimeoutMiddleware:
+    """Logs out a session unused for longer than SESSION_IDLE_TIMEOUT seconds.
+
+    The next page then asks to log in again (LoginRequiredMiddleware).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(SESSION_LAST_SEEN)
+            if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+            elif not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+                request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
 
 
 class UpstreamErrorMiddleware:

@@ -150,7 +150,12 @@ def _conversations_page(
     client: Client, plan_name: str, status: str, limit: int, offset: int
 ) -> tuple[int, list[Any]]:
     """(count, results) of one page of a plan's conversations with one status."""
-    params = {"plan_name": plan_name, "status": status, "limit": limit, "offset": offset}
+    params: dict[str, str | int] = {
+        "plan_name": plan_name,
+        "status": status,
+        "limit": limit,
+        "offset": offset,
+    }
     data = client.get_json(CONVERSATIONS_PATH, params)
     return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
 
@@ -371,12 +376,15 @@ def person_plans(*, client: Client, person: Person) -> tuple[PersonPlan, ...]:
     return tuple(sorted(plans, key=lambda plan: (plan.plan_name.casefold(), plan.plan_api_id)))
 
 
-def upstream_check() -> None:
+def upstream_check(*, timeout: float | None = None) -> None:
     """Ask the API for one plan, as the dashboard would; raise UpstreamError if it fails.
 
     A fresh client that neither reads nor fills the shared cache: a cached answer
-    would say the API was up when it may no longer be.
+    would say the API was up when it may no longer be. `timeout` (seconds, retries
+    included) replaces PE365_TIMEOUT: a readiness probe wants its answer sooner.
     """
     client = Client.from_settings()
     client.cache_ttl = 0
+    if timeout is not None:
+        client.timeout = timeout
     reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 
+import audit
 from plans import services
 from plans.exceptions import UpstreamError
 from plans.exports import csv_response
@@ -148,6 +149,10 @@ def plan_export(request: HttpRequest) -> HttpResponse:
         filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
     table = _all_matching_plans(filterset, services.client_for(request))
+    try:
+        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     plans_root = reverse("plans:list")
     rows = (
@@ -384,6 +389,17 @@ def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
     client = services.client_for(request)
     plan = services.plan_get(client=client, api_id=api_id)
     participation = services.plan_participation(client=client, plan=plan)
+    selected = form.selected(participation.participants)
+    try:
+        audit.record(
+            request,
+            action=audit.Action.EXPORT_PLAN_USERS,
+            plan_id=plan.api_id,
+            plan_name=plan.name,
+            row_count=len(selected),
+        )
+    except audit.AuditUnavailable as error:
+        return audit.refusal(request, error)
     header = ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"]
     rows = (
         [
@@ -395,7 +411,7 @@ def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
             p.standing.completed.date().isoformat() if p.standing.completed else "",
             p.standing.rounds_completed,
         ]
-        for p in form.selected(participation.participants)
+        for p in selected
     )
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
     return csv_response(stem, header, rows)

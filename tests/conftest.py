@@ -10,6 +10,7 @@ from django.core.cache import cache
 from responses import matchers
 
 from plans.api.client import Client
+from tests.identity_provider import ADMIN_GROUP, CLIENT_ID, CLIENT_SECRET, identity_provider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API = "https://pe365.test"
@@ -261,3 +262,20 @@ def person_record(person: int, name: str | None = None, **overrides) -> dict:
     }
     record.update(overrides)
     return record
+
+
+@pytest.fixture(scope="session")
+def provider():
+    """An OpenID Connect provider on loopback (tests/identity_provider.py)."""
+    with identity_provider() as running:
+        yield running
+
+
+@pytest.fixture
+def sso_settings(settings, provider):
+    """Single sign-on turned on against `provider`, HR admins being its ADMIN_GROUP."""
+    settings.OIDC_ISSUER = provider.issuer
+    settings.OIDC_CLIENT_ID = settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_ADMIN_GROUPS = [ADMIN_GROUP]
+    return settings

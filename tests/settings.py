@@ -25,6 +25,15 @@ if os.environ.get("TEST_DATABASE_URL"):
 else:
     os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
+# Single sign-on is off unless a test turns it on (tests/conftest.py, sso_settings).
+os.environ.pop("OIDC_ISSUER", None)
+os.environ.pop("OIDC_CLIENT_ID", None)
+os.environ.pop("OIDC_CLIENT_SECRET", None)
+os.environ.pop("OIDC_PROVIDER_NAME", None)
+os.environ.pop("OIDC_ADMIN_GROUPS", None)
+os.environ.pop("OIDC_GROUPS_CLAIM", None)
+os.environ.pop("DJANGO_PASSWORD_LOGIN", None)
+os.environ.pop("AUDIT_RETENTION_DAYS", None)
 
 from dashboard.settings import *  # noqa: F403
 

@@ -1,5 +1,6 @@
-"""Who may see what: plans need `plans.view_plans`; only login, logout, static files and
-the health checks are open; the admin is for staff and uses the dashboard's login."""
+"""Who may see what: plans need `plans.view_plans`; only login, logout, single sign-on's
+two steps, static files and the health checks are open; the admin is for staff and uses
+the dashboard's login."""
 
 import re
 from io import StringIO
@@ -12,7 +13,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.conftest import PLAN_ID, PLANS_URL, plan_page
 
 # Views anyone may reach. Static files are served by WhiteNoise, outside the URL conf.
-OPEN_VIEWS = {"login", "logout", "healthz", "readyz"}
+OPEN_VIEWS = {
+    "login",
+    "logout",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "healthz",
+    "readyz",
+}
 # A sample value for each kind of URL parameter, to turn every pattern into a real path.
 SAMPLES = ("1", "auth", "x", "auth/user")
 

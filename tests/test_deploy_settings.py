@@ -74,6 +74,8 @@ def test_check_deploy_passes_behind_a_tls_proxy_that_redirects_itself():
         ({"PE365_TIMEOUT": "0"}, "PE365_TIMEOUT must be between"),
         ({"PE365_CACHE_TTL": "1.5"}, "PE365_CACHE_TTL must be a whole number"),
         ({"PE365_CACHE_TTL": "-1"}, "PE365_CACHE_TTL must be between"),
+        ({"DJANGO_SESSION_IDLE_MINUTES": "0"}, "DJANGO_SESSION_IDLE_MINUTES must be between"),
+        ({"DJANGO_TRUSTED_PROXY_COUNT": "one"}, "DJANGO_TRUSTED_PROXY_COUNT must be a number"),
         ({"PE365_DEMO_FAULT": "503"}, "PE365_DEMO_FAULT only applies to the built-in demo"),
         (
             {"PE365_API_URL": None, "PE365_DEMO": "1", "PE365_DEMO_FAULT": "explode"},

@@ -1,99 +1,206 @@
-"""Guessing passwords: a few failures lock the username or the address for a while."""
+"""Guessing passwords: a few failures lock the username or the address for a while (django-axes)."""
+
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models import F
+from django.test import Client
 
-from plans import login_throttle
+from plans.login import LoginAttemptHandler
 
 PASSWORD = "correct-horse-battery-9"
+USERNAME_LIMIT = 5
+ADDRESS_LIMIT = 20
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user(username="hannah", password=PASSWORD)
+    return django_user_model.objects.create_user(username="victim1", password=PASSWORD)
 
 
-def attempt(client, username, password, address="10.0.0.1"):
+def attempt(client, username, password, address="10.0.0.1", **headers):
     return client.post(
         "/accounts/login/",
         {"username": username, "password": password, "next": "/plans/"},
         REMOTE_ADDR=address,
+        **headers,
     )
 
 
-def fail(client, times, username="hannah", address="10.0.0.1"):
+def fail(client, times, username="victim1", address="10.0.0.1"):
     for _ in range(times):
         response = attempt(client, username, "wrong-password", address)
     return response
 
 
-def test_a_wrong_password_is_an_ordinary_form_error(client, user):
+def logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_it_answers_a_wrong_password_with_an_ordinary_form_error(client, user):
     response = fail(client, 1)
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-def test_a_username_is_locked_after_five_failures_with_a_clear_message(client, user):
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT - 1)
+def test_it_locks_a_username_after_five_failures_with_a_clear_page(client, user):
+    assert fail(client, USERNAME_LIMIT - 1).status_code == 200
     response = fail(client, 1)
     assert response.status_code == 429
     page = response.content.decode()
-    assert "Too many failed log-in attempts. Try again in 15 minutes." in page
-    assert 'value="hannah"' in page, "the username stays in the form"
+    assert "Too many failed log-in attempts for <strong>victim1</strong>" in page
+    assert "Try again in 15 minutes." in page
+    assert "ask a dashboard administrator" in page
+    assert "Plans dashboard" in page, "the page is the site's own (base.html)"
+    assert 'href="/accounts/login/"' in page
 
 
-def test_the_right_password_is_refused_while_locked(client, user):
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT)
-    response = attempt(client, "hannah", PASSWORD)
+def test_it_refuses_the_right_password_while_locked(client, user):
+    fail(client, USERNAME_LIMIT)
+    response = attempt(client, "victim1", PASSWORD, address="10.9.9.9")
     assert response.status_code == 429
-    assert "_auth_user_id" not in client.session
+    assert not logged_in(client)
 
 
-def test_the_lock_covers_every_address_and_spelling_of_the_username(client, user):
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT, address="10.0.0.1")
-    assert attempt(client, " HANNAH", PASSWORD, address="10.9.9.9").status_code == 429
+@pytest.mark.parametrize("spelling", ["ｖｉｃｔｉｍ１", "VICTIM1", " Victim1 ", "ＶＩＣＴＩＭ１"])
+def test_it_refuses_a_look_alike_spelling_of_a_locked_username(client, user, spelling):
+    fail(client, USERNAME_LIMIT)
+    response = attempt(client, spelling, PASSWORD, address="10.9.9.9")
+    assert response.status_code == 429
+    assert not logged_in(client)
 
 
-def test_other_users_are_not_locked_by_one_users_failures(client, user, django_user_model):
+def test_it_counts_guesses_rotating_look_alike_spellings_against_one_account(client, user):
+    spellings = ["victim1", "ｖｉｃｔｉｍ１", "VICTIM1", "ＶＩＣＴＩＭ１", "Victim1"]
+    responses = [
+        attempt(client, spelling, "wrong-password", address=f"10.0.0.{n}")
+        for n, spelling in enumerate(spellings)
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"victim1"}
+    assert attempt(client, "victim1", PASSWORD, address="10.0.0.99").status_code == 429
+
+
+def test_it_shares_the_counts_between_workers_through_the_database(user):
+    first_worker, second_worker = Client(), Client()
+    fail(first_worker, 3, address="10.0.0.1")
+    # Nothing is kept in a process's memory or cache: another worker sees the same rows.
+    cache.clear()
+    assert fail(second_worker, 1, address="10.0.0.2").status_code == 200
+    assert fail(second_worker, 1, address="10.0.0.3").status_code == 429
+    assert attempt(first_worker, "victim1", PASSWORD).status_code == 429
+
+
+def test_it_does_not_lock_other_users(client, user, django_user_model):
     django_user_model.objects.create_user(username="ines", password=PASSWORD)
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT, username="hannah", address="10.0.0.1")
-    response = attempt(client, "ines", PASSWORD, address="10.0.0.2")
-    assert response.status_code == 302
+    fail(client, USERNAME_LIMIT, address="10.0.0.1")
+    assert attempt(client, "ines", PASSWORD, address="10.0.0.2").status_code == 302
 
 
-def test_an_address_is_locked_after_twenty_failures_across_usernames(client, user):
-    for n in range(login_throttle.ADDRESS_FAILURE_LIMIT - 1):
+def test_it_locks_an_address_after_twenty_failures_across_usernames(client, user):
+    for n in range(ADDRESS_LIMIT - 1):
         assert attempt(client, f"guess{n}", "wrong", address="203.0.113.7").status_code == 200
-    response = attempt(client, "guess-last", "wrong", address="203.0.113.7")
-    assert response.status_code == 429
+    assert attempt(client, "guess-last", "wrong", address="203.0.113.7").status_code == 429
     # The real user from that address is refused too; from elsewhere they get in.
-    assert attempt(client, "hannah", PASSWORD, address="203.0.113.7").status_code == 429
-    assert attempt(client, "hannah", PASSWORD, address="198.51.100.1").status_code == 302
+    assert attempt(client, "victim1", PASSWORD, address="203.0.113.7").status_code == 429
+    assert attempt(client, "victim1", PASSWORD, address="198.51.100.1").status_code == 302
 
 
-def test_the_lock_ends_after_fifteen_minutes(client, user, monkeypatch):
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT)
-    now = login_throttle.time.time()
-    monkeypatch.setattr(login_throttle.time, "time", lambda: now + 14 * 60)
-    assert "Try again in 1 minute." in attempt(client, "hannah", PASSWORD).content.decode()
-    monkeypatch.setattr(login_throttle.time, "time", lambda: now + login_throttle.LOCKOUT_SECONDS)
-    assert attempt(client, "hannah", PASSWORD).status_code == 302
+def test_it_lifts_the_lock_fifteen_minutes_after_the_last_failure(client, user):
+    fail(client, USERNAME_LIMIT)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=14))
+    assert attempt(client, "victim1", PASSWORD).status_code == 429
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=1, seconds=1))
+    assert attempt(client, "victim1", PASSWORD).status_code == 302
+
+
+def test_attempts_during_a_lock_do_not_extend_it(client, user):
+    fail(client, USERNAME_LIMIT)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=10))
+    fail(client, 3)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=5, seconds=1))
+    assert attempt(client, "victim1", PASSWORD).status_code == 302
 
 
 def test_a_successful_login_clears_the_usernames_count(client, user):
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT - 1)
-    assert attempt(client, "hannah", PASSWORD).status_code == 302
+    fail(client, USERNAME_LIMIT - 1)
+    assert attempt(client, "victim1", PASSWORD).status_code == 302
     client.logout()
-    assert fail(client, login_throttle.USERNAME_FAILURE_LIMIT - 1).status_code == 200
+    assert fail(client, USERNAME_LIMIT - 1).status_code == 200
 
 
 def test_empty_fields_do_not_count_as_failures(client, user):
-    for _ in range(login_throttle.USERNAME_FAILURE_LIMIT + 1):
-        assert attempt(client, "hannah", "").status_code == 200
-    assert attempt(client, "hannah", PASSWORD).status_code == 302
+    for _ in range(USERNAME_LIMIT + 1):
+        assert attempt(client, "victim1", "").status_code == 200
+    assert attempt(client, "victim1", PASSWORD).status_code == 302
 
 
 def test_the_admin_login_goes_through_the_same_throttle(client, user):
-    fail(client, login_throttle.USERNAME_FAILURE_LIMIT)
+    fail(client, USERNAME_LIMIT)
     response = client.get("/admin/login/?next=/admin/", follow=True)
     assert response.redirect_chain == [("/accounts/login/?next=/admin/", 302)]
-    assert attempt(client, "hannah", PASSWORD).status_code == 429
+    assert attempt(client, "victim1", PASSWORD).status_code == 429
+
+
+def test_an_administrator_unlocks_an_account_in_the_admin(client, user, django_user_model):
+    fail(client, USERNAME_LIMIT)
+    admin = django_user_model.objects.create_superuser(username="root", password=PASSWORD)
+    staff = Client()
+    staff.force_login(admin)
+    listing = staff.get("/admin/axes/accessattempt/")
+    assert listing.status_code == 200
+    assert "victim1" in listing.content.decode()
+    ids = [str(pk) for pk in AccessAttempt.objects.values_list("pk", flat=True)]
+    response = staff.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    assert attempt(client, "victim1", PASSWORD).status_code == 302
+
+
+def test_it_ignores_x_forwarded_for_without_trusted_proxies(client, user):
+    for n in range(ADDRESS_LIMIT):
+        attempt(client, f"guess{n}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.1"}
+    assert attempt(client, "victim1", PASSWORD).status_code == 429
+
+
+def test_it_takes_the_address_the_trusted_proxy_appended(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The client wrote the first entry itself; the proxy appended the second.
+    attempt(client, "victim1", "wrong", "127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    attempt(client, "victim1", "wrong", "127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
+    addresses = set(AccessAttempt.objects.values_list("ip_address", flat=True))
+    assert addresses == {"203.0.113.9", "127.0.0.1"}
+
+
+@pytest.mark.parametrize(
+    ("failing", "password"),
+    [
+        ("get_failures", "wrong-password"),  # checking for a lock, before the password
+        ("get_failures", PASSWORD),
+        ("user_login_failed", "wrong-password"),  # recording a failure
+        ("user_logged_in", PASSWORD),  # clearing the count after the password matched
+    ],
+)
+def test_a_failing_attempt_store_refuses_with_a_message_instead_of_a_500(
+    client, user, monkeypatch, failing, password
+):
+    def broken(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(LoginAttemptHandler, failing, broken)
+    response = attempt(client, "victim1", password)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Logging in is not possible right now" in page
+    assert 'value="victim1"' in page
+    assert "Signed in as" not in page
+    assert not logged_in(client)

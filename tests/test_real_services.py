@@ -52,7 +52,7 @@ def redis_caches(url: str) -> dict:
     """The CACHES setting dashboard/settings.py builds when REDIS_URL is `url`."""
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dashboard.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "pe365",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

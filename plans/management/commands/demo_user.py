@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -10,12 +13,12 @@ DEMO_PASSWORD = "demo"  # noqa: S105 - only ever created while the demo API is i
 class Command(BaseCommand):
     help = "Create (or reset) the demo login, a member of HR admins. Demo mode only."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--url", default="http://127.0.0.1:8000/", help="where the dashboard runs"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.PE365_USE_DEMO:
             raise CommandError(
                 "The demo login is only for the built-in demo API. With PE365_API_URL set, "

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -8,13 +11,13 @@ GROUP_NAME = "HR admins"  # created by migration plans/0002, holds plans.view_pl
 class Command(BaseCommand):
     help = f"Let a user see conversation plans (add them to {GROUP_NAME!r}), or --revoke it."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument(
             "--revoke", action="store_true", help=f"remove the user from {GROUP_NAME!r}"
         )
 
-    def handle(self, *args, username, revoke, **options):
+    def handle(self, *args: Any, username: str, revoke: bool, **options: Any) -> None:
         User = get_user_model()
         try:
             user = User.objects.get(**{User.USERNAME_FIELD: username})

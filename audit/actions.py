@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Action(models.TextChoices):
+    """What someone did with personal data (or that they signed in)."""
+
+    EXPORT_PLANS = "export_plans", "Export of plans"
+    EXPORT_PLAN_USERS = "export_plan_users", "Export of a plan's users"
+    PARTICIPATION_VIEW = "participation_view", "Participation view"
+    PERSON_LOOKUP = "person_lookup", "Person lookup"
+    SIGN_IN = "sign_in", "Sign-in"
