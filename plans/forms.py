@@ -174,7 +174,7 @@ class PeopleForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("person") and not data.get("name"):
             raise forms.ValidationError("Give the person's name along with their id.")
         return data

@@ -1,11 +1,12 @@
-"""Plan list, plan detail and their CSV exports. Views validate the query string, call
-the service, render.
+"""Plan list, plan detail, a plan's participation, people, and the CSV exports. Views
+validate the query string, call the service, render.
 
 Upstream failures of the main resource are not handled here:
 plans.middleware.UpstreamErrorMiddleware turns every `UpstreamError` into a page with
 the right status. The plan page's side panels (template, progress) are a page of their
 own that the plan page loads after it is shown; their service call hands back each
 panel's error instead of raising it, so one failing panel never hides the other.
+Participation is loaded the same way, and shows its own failure inside its section.
 """
 
 from contextlib import suppress
