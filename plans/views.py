@@ -9,6 +9,7 @@ panel's error instead of raising it, so one failing panel never hides the other.
 Participation is loaded the same way, and shows its own failure inside its section.
 """
 
+from collections import Counter
 from contextlib import suppress
 from functools import wraps
 from urllib.parse import urlencode
@@ -321,12 +322,9 @@ def _participation_context(
         params = {"q": query, "state": state, "sort": sort, **changes}
         return _participation_url(api_id, **params)
 
+    in_state = Counter(participant.standing.state for participant in searched)
     state_links = [("", "Everyone", len(searched))] + [
-        (
-            value,
-            label.split(" (")[0],
-            sum(p.standing.state in STATES_SELECTED[value] for p in searched),
-        )
+        (value, label.split(" (")[0], sum(in_state[one] for one in STATES_SELECTED[value]))
         for value, label in STATE_FILTER_CHOICES
     ]
     current_sort = sort  # none: the plan's order
