@@ -8,7 +8,7 @@ from plans.login import LoginView
 from sso.views import LogoutView, password_login_switch
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
+    path("", views.overview, name="overview"),
     # Only log in and log out from django.contrib.auth: its password-reset views need
     # no login and would send mail; an administrator resets passwords in the admin.
     path("accounts/login/", password_login_switch(LoginView.as_view()), name="login"),

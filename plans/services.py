@@ -7,6 +7,7 @@ returns the dataclasses of `plans.api.results`; failures are the exceptions of
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
@@ -30,11 +31,13 @@ from plans.api.results import (
     NOT_STARTED,
     Conversation,
     Department,
+    Overview,
     Participant,
     Participation,
     PeopleFound,
     Person,
     PersonPlan,
+    PlanCount,
     PlanDetail,
     PlanExtras,
     PlanPage,
@@ -42,6 +45,7 @@ from plans.api.results import (
     PlanSummary,
     Standing,
     Template,
+    TemplateConversations,
     User,
 )
 from plans.exceptions import NotFound, UpstreamError
@@ -52,11 +56,13 @@ __all__ = [
     "NOT_STARTED",
     "Client",
     "Department",
+    "Overview",
     "Participant",
     "Participation",
     "PeopleFound",
     "Person",
     "PersonPlan",
+    "PlanCount",
     "PlanDetail",
     "PlanExtras",
     "PlanPage",
@@ -64,8 +70,10 @@ __all__ = [
     "PlanSummary",
     "Standing",
     "Template",
+    "TemplateConversations",
     "User",
     "client_for",
+    "organisation_overview",
     "people_find",
     "person_find",
     "person_plans",
@@ -374,6 +382,85 @@ def person_plans(*, client: Client, person: Person) -> tuple[PersonPlan, ...]:
             )
         )
     return tuple(sorted(plans, key=lambda plan: (plan.plan_name.casefold(), plan.plan_api_id)))
+
+
+# The overview counts conversations for this many templates, those with the most plans:
+# two calls each, so the page's cost stays bounded however many templates there are.
+OVERVIEW_TEMPLATES = 8
+# Plan statuses the API documents, in the order the overview shows them.
+PLAN_STATUSES = ("active", "draft")
+
+
+def _tally(values: Iterable[str]) -> list[PlanCount]:
+    """Plans per value, most first (ties in alphabetical order)."""
+    counts = Counter(values)
+    return [
+        PlanCount(value=value, plans=plans)
+        for value, plans in sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    ]
+
+
+def _conversation_count(client: Client, template_name: str, status: str) -> int:
+    """How many conversations of a template have `status`: the `count` of a one-row page."""
+    params: dict[str, str | int] = {"template_name": template_name, "status": status, "limit": 1}
+    data = client.get_json(CONVERSATIONS_PATH, params)
+    count, _ = reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
+    return count
+
+
+def template_conversations(
+    *, client: Client, template_names: Iterable[str]
+) -> tuple[TemplateConversations, ...]:
+    """Completed (final) and in-progress (draft) conversations of each template.
+
+    Two calls per template (`template_name=<t>&status=final|draft&limit=1`, read for
+    their `count`), all at once on the request's pool.
+    """
+    names = list(template_names)
+    if not names:
+        return ()
+    with client.concurrently() as pool:
+        finals = [pool.submit(_conversation_count, client, name, "final") for name in names]
+        drafts = [pool.submit(_conversation_count, client, name, "draft") for name in names]
+        return tuple(
+            TemplateConversations(template_name=name, final=final.result(), draft=draft.result())
+            for name, final, draft in zip(names, finals, drafts, strict=True)
+        )
+
+
+def organisation_overview(*, client: Client) -> Overview:
+    """Plan totals by status, template and frequency, and conversations by template.
+
+    Calls: the whole plan set (`plan_list_all`, its pages of 100), then two conversation
+    counts for each of the OVERVIEW_TEMPLATES named templates with the most plans (see
+    `template_conversations`). A failure of the plan set is raised; a failure of the
+    conversation counts is returned in `conversations_error`.
+    """
+    plans = plan_list_all(client=client)
+    statuses = {c.value: c for c in _tally(plan.status for plan in plans)}
+    # The documented statuses always, in their own order (none yet is worth seeing), then
+    # anything else the API sends.
+    by_status = [statuses.pop(s, PlanCount(value=s, plans=0)) for s in PLAN_STATUSES]
+    by_status.extend(statuses.values())
+    # Plans naming no template cannot be looked up by template: they count as "other".
+    templates = [c for c in _tally(plan.template_name for plan in plans) if c.value]
+    top = templates[:OVERVIEW_TEMPLATES]
+    conversations: tuple[TemplateConversations, ...] = ()
+    conversations_error: UpstreamError | None = None
+    try:
+        conversations = template_conversations(client=client, template_names=(c.value for c in top))
+    except UpstreamError as error:
+        conversations_error = error
+    return Overview(
+        plan_total=len(plans),
+        by_status=tuple(by_status),
+        by_template=tuple(top),
+        other_template_plans=len(plans) - sum(c.plans for c in top),
+        other_template_count=len(templates) - len(top),
+        by_frequency=tuple(_tally(plan.frequency or "" for plan in plans)),
+        conversations=conversations,
+        conversations_error=conversations_error,
+    )
 
 
 def upstream_check(*, timeout: float | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Plan list, plan detail, a plan's participation, people, and the CSV exports. Views
-validate the query string, call the service, render.
+"""The overview, plan list, plan detail, a plan's participation, people, and the CSV
+exports. Views validate the query string, call the service, render.
 
 Upstream failures of the main resource are not handled here:
 plans.middleware.UpstreamErrorMiddleware turns every `UpstreamError` into a page with
@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 import audit
 from plans import services
+from plans.charts import overview_charts
 from plans.exceptions import UpstreamError
 from plans.exports import csv_response
 from plans.filters import PlanFilter
@@ -93,6 +94,22 @@ def _all_matching_plans(
     filterset.offer_frequencies(plans)
     data = PlanListData(filterset.filter_plans(plans))
     return PlanTable(data, order_by=filterset.sort or None, back=back)
+
+
+@view_plans_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Plan totals by status, template and frequency, and conversations by template, as
+    charts. A failed plan set is the usual error page; failed conversation counts show
+    inside their own chart only."""
+    summary = services.organisation_overview(client=services.client_for(request))
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+    context = {
+        "charts": overview_charts(summary),
+        "conversations_error": summary.conversations_error,
+        "top_templates": services.OVERVIEW_TEMPLATES,
+    }
+    return render(request, "plans/overview.html", context)
 
 
 @view_plans_required

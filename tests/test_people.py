@@ -227,6 +227,7 @@ def test_people_need_the_view_plans_permission(client, django_user_model, upstre
 
 
 def test_the_header_links_to_people_for_those_allowed(admin_client, client, django_user_model):
-    assert '<a class="nav-link" href="/people/"' in admin_client.get("/people/").content.decode()
+    html = admin_client.get("/people/").content.decode()
+    assert '<a class="nav-link active" href="/people/" aria-current="page">People</a>' in html
     client.force_login(django_user_model.objects.create_user("visitor", password="x-12345678"))
     assert 'href="/people/"' not in client.get("/people/").content.decode()

@@ -36,12 +36,6 @@ def test_it_works(admin_client, upstream):
     assert len(upstream.calls) == 1
 
 
-def test_root_redirects_to_the_list(admin_client):
-    response = admin_client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/plans/"
-
-
 def test_it_requires_login(client):
     response = client.get("/plans/?name=x")
     assert response.status_code == 302

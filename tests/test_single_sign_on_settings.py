@@ -45,14 +45,17 @@ def test_a_complete_configuration_loads_with_its_defaults():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "['group-a', 'group-b'] Microsoft groups "
-        "['django.contrib.auth.backends.ModelBackend', 'sso.backends.OIDCBackend']"
+        "['axes.backends.AxesStandaloneBackend', "
+        "'django.contrib.auth.backends.ModelBackend', 'sso.backends.OIDCBackend']"
     )
 
 
 def test_password_login_off_leaves_only_single_sign_on():
     result = load_settings(**SSO, DJANGO_PASSWORD_LOGIN="0")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("['sso.backends.OIDCBackend']")
+    assert result.stdout.strip().endswith(
+        "['axes.backends.AxesStandaloneBackend', 'sso.backends.OIDCBackend']"
+    )
 
 
 @pytest.mark.parametrize(

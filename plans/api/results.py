@@ -235,3 +235,49 @@ class PersonPlan:
     plan_name: str
     template_name: str
     standing: Standing
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCount:
+    """How many plans share one value of a field (`value` as the API sends it, "" for none)."""
+
+    value: str
+    plans: int
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateConversations:
+    """Conversations of one template across the organisation, by state."""
+
+    template_name: str
+    final: int  # completed
+    draft: int  # in progress
+
+    @property
+    def total(self) -> int:
+        return self.final + self.draft
+
+    @property
+    def percent_final(self) -> int:
+        return round(100 * self.final / self.total) if self.total else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The organisation at a glance: plan totals by status, template and frequency, and the
+    conversations of the templates with the most plans.
+
+    `by_template` holds the named templates with the most plans (most first); the plans of
+    every other template, and of plans naming none, are summed in `other_template_plans`.
+    `conversations` follows `by_template`'s order; when counting them failed it is empty
+    and `conversations_error` says why, so the plan totals still show.
+    """
+
+    plan_total: int
+    by_status: tuple[PlanCount, ...]
+    by_template: tuple[PlanCount, ...]
+    other_template_plans: int
+    other_template_count: int
+    by_frequency: tuple[PlanCount, ...]
+    conversations: tuple[TemplateConversations, ...]
+    conversations_error: UpstreamError | None

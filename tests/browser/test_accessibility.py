@@ -27,6 +27,7 @@ PERSON = next(p for p in data.people() if p["name"] == "Jürgen Müller")
 
 PAGES = {
     "login": ("/accounts/login/?next=/plans/", 200),
+    "overview": ("/", 200),
     "list": ("/plans/", 200),
     "list-filtered": ("/plans/?template_name=Évaluation&per_page=10&page=2", 200),
     "list-invalid": ("/plans/?per_page=7&name=%01", 400),

@@ -101,6 +101,7 @@ def freeze_clock(page) -> None:
 @pytest.mark.parametrize(
     ("name", "path"),
     [
+        ("overview", "/"),
         ("plan-list", "/plans/"),
         ("plan-list-filtered", "/plans/?template_name=%C3%89valuation+annuelle&per_page=10"),
         ("plan-detail", f"/plans/{COMPANY_WIDE['api_id']}/"),
