@@ -201,7 +201,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Bounded in entries here and in entry size by plans.api.caching.shared_set.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        }
+    }
 
 # --- Security ------------------------------------------------------------------------
 
@@ -285,8 +291,14 @@ else:
 PE365_API_URL = env_str("PE365_API_URL").rstrip("/")
 PE365_API_USERNAME = env_str("PE365_API_USERNAME")
 PE365_API_KEY = env_str("PE365_API_KEY")
-# Budget in seconds for one upstream call, retries included.
+# Budget in seconds for all the upstream calls of one dashboard request, retries and
+# the reading of answers included.
 PE365_TIMEOUT = env_number("PE365_TIMEOUT", 10, minimum=0.1, maximum=120)
+# Upstream calls one dashboard request may make: enough to read 50,000 plans 100 at a
+# time with room for retries; beyond that the page asks to narrow the list.
+PE365_MAX_CALLS = env_int("PE365_MAX_CALLS", 1000, minimum=1, maximum=100_000)
+# The largest upstream answer read, in MB once decompressed; a bigger one is refused.
+PE365_MAX_RESPONSE_MB = env_int("PE365_MAX_RESPONSE_MB", 32, minimum=1, maximum=1024)
 PE365_CACHE_TTL = env_int("PE365_CACHE_TTL", 30, minimum=0, maximum=86400)
 # Seconds each part of a /readyz check (database, cache, API) may take.
 PE365_READINESS_TIMEOUT = env_number("PE365_READINESS_TIMEOUT", 3, minimum=0.1, maximum=30)

@@ -68,3 +68,10 @@ class MalformedResponse(UpstreamError):
 
     status_code = 502
     title = "Perform & Engage 365 sent an unexpected answer"
+
+
+class TooManyCalls(UpstreamError):
+    """One page needed more upstream calls than PE365_MAX_CALLS allows."""
+
+    status_code = 503
+    title = "Too much to read for one page"

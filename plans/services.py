@@ -205,7 +205,8 @@ def plan_progress(*, client: Client, plan_name: str, pool: Executor | None = Non
     final_count, results = first.result()
     # Further pages use the page size the API actually served (it may cap `limit`).
     step = len(results)
-    offsets = list(range(step, final_count, step)) if step else []
+    # A range, not a list: its length and slice cost nothing whatever the count says.
+    offsets = range(step, final_count, step) if step else range(0)
     complete = len(offsets) < MAX_CONVERSATION_PAGES
     pages = [
         submit(_conversations_page, client, plan_name, "final", step, offset)
@@ -470,8 +471,6 @@ def upstream_check(*, timeout: float | None = None) -> None:
     would say the API was up when it may no longer be. `timeout` (seconds, retries
     included) replaces PE365_TIMEOUT: a readiness probe wants its answer sooner.
     """
-    client = Client.from_settings()
+    client = Client.from_settings(timeout=timeout)
     client.cache_ttl = 0
-    if timeout is not None:
-        client.timeout = timeout
     reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")

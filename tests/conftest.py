@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from responses import matchers
 
+from devtools.hostile_upstream import hostile_upstream
 from plans.api.client import Client
 from tests.identity_provider import ADMIN_GROUP, CLIENT_ID, CLIENT_SECRET, identity_provider
 
@@ -279,3 +280,33 @@ def sso_settings(settings, provider):
     settings.OIDC_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_ADMIN_GROUPS = [ADMIN_GROUP]
     return settings
+
+
+@pytest.fixture(scope="session")
+def hostile():
+    """The misbehaving upstream of devtools/hostile_upstream.py, on a loopback port."""
+    with hostile_upstream() as server:
+        yield server
+
+
+def process_serving(url: str) -> int:
+    """The id of the local process started with `url`'s host:port on its command line."""
+    address = url.removeprefix("http://").encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if address in command:
+            return int(proc.name)
+    raise LookupError(f"no process serves {url}")
+
+
+def resident_mb(pid: int) -> float:
+    """A process's resident memory (VmRSS) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"no VmRSS for process {pid}")

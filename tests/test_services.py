@@ -279,7 +279,8 @@ def test_it_honours_retry_after_up_to_a_cap(upstream, no_sleep):
     upstream.get(PLANS_URL, status=429, json={"detail": "Request was throttled."})
     with pytest.raises(UpstreamThrottled, match="too many requests"):
         services.plan_list(client=make_client(), limit=25, offset=0)
-    assert no_sleep == [2.0, transport.RETRY_AFTER_CAP_SECONDS]
+    # (The pause is what is left of the hold when the next attempt starts.)
+    assert no_sleep == pytest.approx([2.0, transport.RETRY_AFTER_CAP_SECONDS], abs=0.1)
 
 
 def test_it_never_waits_past_its_time_budget(upstream, no_sleep):
@@ -427,7 +428,7 @@ def test_it_never_pages_forever(upstream, monkeypatch):
         expect_list(
             upstream,
             {"limit": "100", "offset": str(offset)},
-            {"count": 10**9, "results": [plan_item(offset)]},
+            {"count": 10**7, "results": [plan_item(offset)]},
         )
     with pytest.raises(MalformedResponse, match="Narrow the list"):
         services.plan_list_all(client=make_client())

@@ -5,16 +5,20 @@
 - `shared_get` / `shared_set`: Django's cache (Redis or in-process), so repeat views
   within PE365_CACHE_TTL seconds cost no upstream call. It only saves calls: when it
   fails the page is served from the API and the failure is logged, like a miss.
-- `single_flight`: concurrent misses for one key in this process wait for the first
-  thread's answer instead of each calling the API.
+- `single_flight`: concurrent fetches of one key in this process (misses and Refreshes
+  alike) share the first thread's answer instead of each calling the API.
+
+The in-process cache (LocMemCache) holds at most MAX_ENTRIES entries (settings) and
+never an entry bigger than MAX_SHARED_ENTRY_BYTES, so its memory is bounded.
 """
 
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from django.core.cache import cache
@@ -22,6 +26,10 @@ from django.core.cache import cache
 from plans.exceptions import UpstreamError
 
 log = logging.getLogger(__name__)
+
+# An answer bigger than this once pickled is served but not shared: a few of them would
+# fill the cache's memory (LocMemCache keeps the pickled bytes, Redis its copy).
+MAX_SHARED_ENTRY_BYTES = 2 * 2**20
 
 # What a cache holds for one resource: (fetched at, as time.time(); the decoded JSON).
 Entry = tuple[float, Any]
@@ -44,7 +52,9 @@ class Memo:
                     self._entries[key] = compute()
                 except UpstreamError as error:
                     # Failures are kept too: a page never asks a failing upstream twice.
-                    self._entries[key] = error
+                    # Without its traceback, whose frames would tie this memo (and
+                    # whatever those frames held) into a cycle only a collection frees.
+                    self._entries[key] = error.with_traceback(None)
             entry = self._entries[key]
         if isinstance(entry, UpstreamError):
             raise entry
@@ -61,30 +71,53 @@ def shared_get(key: str) -> Entry | None:
 
 
 def shared_set(key: str, entry: Entry, ttl: int) -> None:
+    """Keep `entry` for `ttl` seconds, unless it is bigger than one entry may be."""
     try:
+        size = len(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
+        if size > MAX_SHARED_ENTRY_BYTES:
+            log.info("answer not stored in the shared cache: %d bytes pickled", size)
+            return
         cache.set(key, entry, ttl)
     except Exception as error:
         log.warning("shared cache unavailable, answer not stored: %s", type(error).__name__)
 
 
-# One lock per key being fetched right now, dropped when its last waiter leaves, so the
-# table holds only in-flight keys and never grows with the number of pages ever viewed.
-_flights: dict[str, tuple[threading.Lock, int]] = {}
+def claim(key: str, seconds: int) -> bool:
+    """True for the first caller within `seconds` (shared by every worker with Redis)."""
+    try:
+        return bool(cache.add(key, True, seconds))
+    except Exception as error:
+        # Without a cache every view calls the API anyway: nothing to protect it from.
+        log.warning("shared cache unavailable, claim granted: %s", type(error).__name__)
+        return True
+
+
+# The fetch under way for each key, dropped when it ends, so the table holds only
+# in-flight keys and never grows with the number of pages ever viewed.
+_flights: dict[str, Future[Entry]] = {}
 _flights_guard = threading.Lock()
 
 
-@contextmanager
-def single_flight(key: str) -> Iterator[None]:
+def single_flight(key: str, fetch: Callable[[], Entry], *, wait_seconds: float) -> Entry:
+    """`fetch()`, unless a fetch of `key` is under way in this process: then its outcome.
+
+    A caller that joins a fetch waits at most `wait_seconds` for it (TimeoutError).
+    """
     with _flights_guard:
-        lock, waiters = _flights.get(key) or (threading.Lock(), 0)
-        _flights[key] = (lock, waiters + 1)
+        flight = _flights.get(key)
+        leading = flight is None
+        if flight is None:
+            flight = _flights[key] = Future()
+    if not leading:
+        return flight.result(timeout=max(wait_seconds, 0.0))
     try:
-        with lock:
-            yield
+        entry = fetch()
+    except BaseException as error:
+        flight.set_exception(error)
+        raise
+    else:
+        flight.set_result(entry)
+        return entry
     finally:
         with _flights_guard:
-            lock, waiters = _flights[key]
-            if waiters == 1:
-                del _flights[key]
-            else:
-                _flights[key] = (lock, waiters - 1)
+            del _flights[key]

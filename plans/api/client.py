@@ -4,7 +4,8 @@ Views get it with `client_for(request)` and pass it to the use cases in
 `plans.services`. It asks `transport` for each resource at most once per request
 (`caching.Memo`), shares answers between requests for PE365_CACHE_TTL seconds, and
 runs a request's concurrent calls on threads of its own, so one request's calls never
-wait behind another's.
+wait behind another's. All of a request's calls share one `RequestBudget`: PE365_TIMEOUT
+seconds from the moment the client is made, and at most PE365_MAX_CALLS calls.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from plans.api import caching, transport
+from plans.api.budget import RequestBudget
 
 Params = dict[str, str | int]
+
+# A user's Refresh bypasses the shared cache at most this often; a quicker one is
+# served like an ordinary view, so repeated clicks cannot multiply upstream calls.
+REFRESH_INTERVAL_SECONDS = 5
 
 
 class Client:
@@ -41,9 +47,13 @@ class Client:
         cache_ttl: int,
         concurrency: int = 8,
         bypass_cache: bool = False,
+        max_calls: int = 1000,
+        max_response_bytes: int = 32 * 2**20,
     ) -> None:
         self.root = root
         self.timeout = timeout
+        self.budget = RequestBudget(seconds=timeout, max_calls=max_calls)
+        self.max_response_bytes = max_response_bytes
         self.cache_ttl = cache_ttl
         self.concurrency = concurrency
         self.bypass_cache = bypass_cache
@@ -58,15 +68,18 @@ class Client:
         return f"<Client {self.root} user={self._auth[0]!r}>"
 
     @classmethod
-    def from_settings(cls, *, bypass_cache: bool = False) -> Client:
+    def from_settings(cls, *, bypass_cache: bool = False, timeout: float | None = None) -> Client:
+        """A client as the settings say; `timeout` replaces PE365_TIMEOUT when given."""
         return cls(
             root=settings.PE365_API_URL,
             username=settings.PE365_API_USERNAME,
             api_key=settings.PE365_API_KEY,
-            timeout=settings.PE365_TIMEOUT,
+            timeout=settings.PE365_TIMEOUT if timeout is None else timeout,
             cache_ttl=settings.PE365_CACHE_TTL,
             concurrency=settings.PE365_CONCURRENCY,
             bypass_cache=bypass_cache,
+            max_calls=settings.PE365_MAX_CALLS,
+            max_response_bytes=settings.PE365_MAX_RESPONSE_MB * 2**20,
         )
 
     def get_json(self, path: str, params: Params | None = None) -> Any:
@@ -88,12 +101,20 @@ class Client:
         cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
         if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
             return hit
-        with caching.single_flight(cache_key):
-            if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
-                return hit
+
+        def fetch_and_share() -> caching.Entry:
             entry = (time.time(), self._fetch(path, params))
             caching.shared_set(cache_key, entry, self.cache_ttl)
             return entry
+
+        # A Refresh skips the cached copy but not a fetch already under way: that
+        # answer is being fetched now, so it is as fresh as the Refresh asks for.
+        try:
+            return caching.single_flight(
+                cache_key, fetch_and_share, wait_seconds=self.budget.remaining()
+            )
+        except TimeoutError:
+            raise transport.timeout_error(path, self.budget.seconds) from None
 
     def _fetch(self, path: str, params: Params) -> Any:
         return transport.get_json(
@@ -101,8 +122,8 @@ class Client:
             path=path,
             params=params,
             auth=self._auth,
-            deadline=time.monotonic() + self.timeout,
-            budget=self.timeout,
+            budget=self.budget,
+            max_bytes=self.max_response_bytes,
         )
 
     @contextmanager
@@ -110,7 +131,8 @@ class Client:
         """Threads for this request's concurrent calls, at most PE365_CONCURRENCY at once.
 
         They belong to this request alone, so a big page's calls never hold up another
-        page's. Submitted work calls this client, whose memo is thread-safe.
+        page's. Submitted work calls this client, whose memo is thread-safe and whose
+        budget every thread shares.
         """
         with ThreadPoolExecutor(
             max_workers=self.concurrency, thread_name_prefix="pe365-call"
@@ -119,12 +141,25 @@ class Client:
 
 
 def client_for(request: HttpRequest) -> Client:
-    """The client bound to this dashboard request; it dies with the request."""
+    """The client bound to this dashboard request; it dies with the request.
+
+    Its time budget starts now. `?refresh=1` bypasses the shared cache when the
+    signed-in user has not refreshed within REFRESH_INTERVAL_SECONDS.
+    """
     client: Client | None = getattr(request, "_pe365_client", None)
     if client is None:
-        client = Client.from_settings(bypass_cache=request.GET.get("refresh") == "1")
+        client = Client.from_settings(bypass_cache=_may_refresh(request))
         request._pe365_client = client  # type: ignore[attr-defined]
     return client
+
+
+def _may_refresh(request: HttpRequest) -> bool:
+    if request.GET.get("refresh") != "1":
+        return False
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return caching.claim(f"pe365:refresh:{user.pk}", REFRESH_INTERVAL_SECONDS)
 
 
 def release_client(request: HttpRequest) -> None:

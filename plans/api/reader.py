@@ -7,7 +7,7 @@ A `Reader` wraps one JSON object of one answer; every field it cannot read raise
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from plans.api.results import (
@@ -21,6 +21,13 @@ from plans.api.results import (
     User,
 )
 from plans.exceptions import MalformedResponse
+
+# More objects than any account holds: a bigger count is a broken answer, and a
+# number that size would make paging or pagination arithmetic run away.
+MAX_COUNT = 10**7
+# A moment must survive conversion to any time zone a page may show it in.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def malformed(path: str, what: str, problem: str = "") -> MalformedResponse:
@@ -91,15 +98,20 @@ class Reader:
             return None
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
+            if not moment.tzinfo:
+                moment = moment.replace(tzinfo=UTC)
+            in_utc = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
             raise self._bad(key, "a date") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if not EARLIEST <= in_utc <= LATEST:
+            raise self._bad(key, "a date") from None
+        return moment
 
     def count(self) -> int:
         """The `count` of a list answer: how many objects match, over all pages."""
         value = self.data.get("count")
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise self._bad("count", "a whole number")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+            raise self._bad("count", f"a whole number up to {MAX_COUNT:,}")
         return value
 
     def results(self) -> list[Any]:

@@ -7,7 +7,9 @@ turns every failure into one of the exceptions in `plans.exceptions`.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +18,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3
 from django.views.decorators.debug import sensitive_variables
 
+from plans.api.budget import RequestBudget
 from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
     NotFound,
+    TooManyCalls,
     UpstreamError,
     UpstreamThrottled,
     UpstreamTimeout,
@@ -37,6 +42,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 BACKOFF_SECONDS = 0.2
 RETRY_AFTER_CAP_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 3.05
+# Bodies are read in pieces of at most this many (decoded) bytes.
+READ_CHUNK_BYTES = 64 * 1024
 
 TRY_AGAIN = "Try again in a minute."
 TELL_MAINTAINERS = "If it keeps happening, tell the dashboard's administrator."
@@ -82,19 +89,34 @@ def get_json(
     path: str,
     params: dict[str, str | int],
     auth: tuple[str, str],
-    deadline: float,
-    budget: float,
+    budget: RequestBudget,
+    max_bytes: int,
 ) -> Any:
-    """GET `url` and return its JSON, retrying within `deadline` (time.monotonic()).
+    """GET `url` and return its JSON, retrying within what is left of the request's `budget`.
 
-    `path` names the resource in errors and logs; `budget` is the number of seconds the
-    deadline stands for, as a person would read it in a timeout message.
+    `path` names the resource in errors and logs; an answer whose body decodes to more
+    than `max_bytes` is refused as malformed.
     """
     started = time.monotonic()
     attempt = 0
     while True:
+        pause = budget.pause()
+        if pause:
+            # Another call of this request was asked to wait: so is this one.
+            if pause >= budget.remaining():
+                _log(path, "UpstreamThrottled", started, attempt)
+                raise throttled_error(path, "The API asked the dashboard to wait (429).")
+            time.sleep(pause)
+        if budget.remaining() <= 0:
+            _log(path, "UpstreamTimeout", started, attempt)
+            raise timeout_error(path, budget.seconds)
+        try:
+            budget.spend_call(path)
+        except TooManyCalls:
+            _log(path, "TooManyCalls", started, attempt)
+            raise
         attempt += 1
-        remaining = max(deadline - time.monotonic(), 0.001)
+        remaining = budget.remaining()
         wait: float | None
         try:
             with _borrowed_session() as session:
@@ -104,11 +126,18 @@ def get_json(
                     auth=auth,
                     timeout=(min(CONNECT_TIMEOUT_SECONDS, remaining), remaining),
                     allow_redirects=False,
+                    stream=True,
                 )
-        except requests.Timeout:
-            error: UpstreamError = timeout_error(path, budget)
+                # Closing drops the connection of an answer not read to its end.
+                with response:
+                    status = response.status_code
+                    body = bytearray()
+                    if status == 200:
+                        body = _read_body(response, path, budget, max_bytes)
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
+            error: UpstreamError = timeout_error(path, budget.seconds)
             wait = None  # the budget is spent
-        except requests.ConnectionError:
+        except (requests.ConnectionError, urllib3.exceptions.ProtocolError):
             error = UpstreamUnavailable(
                 f"Perform & Engage 365 could not be reached. {TRY_AGAIN}",
                 detail="The connection failed. Check the service status, the network and "
@@ -116,7 +145,13 @@ def get_json(
                 path=path,
             )
             wait = BACKOFF_SECONDS * 2 ** (attempt - 1)
-        except requests.RequestException as failure:
+        except urllib3.exceptions.DecodeError:
+            _log(path, "MalformedResponse", started, attempt)
+            raise unreadable_error(path, 200, "Its compressed body does not decompress.") from None
+        except MalformedResponse:  # too big
+            _log(path, "MalformedResponse", started, attempt)
+            raise
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as failure:
             error = UpstreamUnavailable(
                 f"The request to Perform & Engage 365 failed. {TRY_AGAIN}",
                 detail=f"requests raised {type(failure).__name__}.",
@@ -124,17 +159,85 @@ def get_json(
             )
             wait = None
         else:
-            if response.status_code in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
+            if status == 429:
+                budget.hold(retry_delay(response, attempt))
+            if status in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
                 wait = retry_delay(response, attempt)
-                if time.monotonic() + wait < deadline:
-                    time.sleep(wait)
+                if wait < budget.remaining():
+                    if status != 429:  # a 429's pause is taken at the top, by every call
+                        time.sleep(wait)
                     continue
-            _log(path, response.status_code, started, attempt)
-            return _decode(response, path)
-        if wait is None or attempt >= MAX_ATTEMPTS or time.monotonic() + wait >= deadline:
+            _log(path, status, started, attempt)
+            return _decode(status, body, path)
+        if wait is None or attempt >= MAX_ATTEMPTS or wait >= budget.remaining():
             _log(path, type(error).__name__, started, attempt)
             raise error
         time.sleep(wait)
+
+
+def _read_body(
+    response: requests.Response, path: str, budget: RequestBudget, max_bytes: int
+) -> bytearray:
+    """The decoded body, read a piece at a time within the deadline and the size cap.
+
+    Each read waits at most what is left of the budget and returns whatever has
+    arrived, so a body that stalls or trickles ends at the deadline; decompression
+    happens a piece at a time, so a compressed bomb stops at the cap.
+    """
+    declared = response.headers.get("Content-Length", "")
+    unencoded = not response.headers.get("Content-Encoding")
+    if unencoded and declared.isdigit() and int(declared) > max_bytes:
+        raise too_big_error(path, max_bytes)
+    body = bytearray()
+    while True:
+        remaining = budget.remaining()
+        if remaining <= 0:
+            raise requests.Timeout("the request's time budget ran out while reading")
+        _limit_next_read(response, remaining)
+        piece = response.raw.read1(READ_CHUNK_BYTES, decode_content=True)
+        if not piece:
+            return body
+        body += piece
+        if len(body) > max_bytes:
+            del body  # freed now, not kept by the error's traceback until a collection
+            raise too_big_error(path, max_bytes)
+
+
+def _limit_next_read(response: requests.Response, seconds: float) -> None:
+    """Let the next socket read wait at most `seconds` (the request's timeout set the first)."""
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
+
+
+def too_big_error(path: str, max_bytes: int) -> MalformedResponse:
+    return MalformedResponse(
+        f"Perform & Engage 365 sent a reply bigger than the dashboard reads. {TELL_MAINTAINERS}",
+        detail=f"The answer to GET {path} is over {max_bytes // 2**20} MB once decompressed, "
+        "the limit set by PE365_MAX_RESPONSE_MB.",
+        path=path,
+        upstream_status=200,
+    )
+
+
+def throttled_error(path: str, detail: str) -> UpstreamThrottled:
+    return UpstreamThrottled(
+        f"Perform & Engage 365 is receiving too many requests right now. {TRY_AGAIN}",
+        detail=detail,
+        path=path,
+        upstream_status=429,
+    )
+
+
+def unreadable_error(path: str, status: int, problem: str) -> MalformedResponse:
+    return MalformedResponse(
+        "Perform & Engage 365 sent a reply the dashboard could not read. "
+        f"{TRY_AGAIN} {TELL_MAINTAINERS}",
+        detail=f"The API answered HTTP {status} to GET {path}. {problem}",
+        path=path,
+        upstream_status=status,
+    )
 
 
 def timeout_error(path: str, budget: float) -> UpstreamTimeout:
@@ -168,20 +271,30 @@ def retry_delay(response: requests.Response, attempt: int) -> float:
     return BACKOFF_SECONDS * 2 ** (attempt - 1)
 
 
-def _decode(response: requests.Response, path: str) -> Any:
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return number
+
+
+def _decode(status: int, body: bytearray, path: str) -> Any:
     """Map the API's answer to data or to the matching exception."""
-    status = response.status_code
     answered = f"The API answered HTTP {status} to GET {path}."
     if status == 200:
         try:
-            return response.json()
+            # Strict JSON: NaN, Infinity and numbers beyond a float's range are refused
+            # here rather than met later as values no page can show.
+            return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
         except ValueError:
-            raise MalformedResponse(
-                "Perform & Engage 365 sent a reply the dashboard could not read. "
-                f"{TRY_AGAIN} {TELL_MAINTAINERS}",
-                detail=f"{answered} Its body is not JSON.",
-                path=path,
-                upstream_status=status,
+            raise unreadable_error(path, status, "Its body is not JSON.") from None
+        except RecursionError:
+            raise unreadable_error(
+                path, status, "Its body is not JSON the dashboard can read: it nests too deep."
             ) from None
     if status == 404:
         raise NotFound(
@@ -205,12 +318,7 @@ def _decode(response: requests.Response, path: str) -> Any:
             upstream_status=status,
         )
     if status == 429:
-        raise UpstreamThrottled(
-            f"Perform & Engage 365 is receiving too many requests right now. {TRY_AGAIN}",
-            detail=answered,
-            path=path,
-            upstream_status=429,
-        )
+        raise throttled_error(path, answered)
     if status >= 500:
         raise UpstreamUnavailable(
             f"Perform & Engage 365 answered with a server error. {TRY_AGAIN}",

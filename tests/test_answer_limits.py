@@ -1,0 +1,181 @@
+"""What an upstream answer may hold: a size cap after decompression, strict JSON, and
+numbers and dates within reason; the in-process cache bounded in entries and entry size."""
+
+import gzip
+import json
+import tracemalloc
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from responses import matchers
+
+from plans import services
+from plans.api import caching, reader
+from plans.exceptions import MalformedResponse
+from tests.conftest import (
+    CONVERSATIONS_URL,
+    PLAN_ID,
+    PLAN_URL,
+    PLANS_URL,
+    TEMPLATE_ID,
+    TEMPLATE_URL,
+    conversation,
+    expect_conversations,
+    load_fixture,
+    make_client,
+    plan_page,
+)
+
+LIMIT = 64 * 1024
+
+
+def big_plan_list(size: int) -> bytes:
+    """A valid plan list of about `size` bytes (one very long plan name)."""
+    page = plan_page(1, 0, 1)
+    page["results"][0]["name"] = "x" * size
+    return json.dumps(page).encode()
+
+
+# --- Size -------------------------------------------------------------------------------
+
+
+def test_it_refuses_an_answer_bigger_than_the_cap(upstream):
+    upstream.get(PLANS_URL, body=big_plan_list(LIMIT * 2), content_type="application/json")
+
+    with pytest.raises(MalformedResponse, match="bigger than the dashboard reads") as raised:
+        services.plan_list(client=make_client(max_response_bytes=LIMIT), limit=25, offset=0)
+
+    assert "PE365_MAX_RESPONSE_MB" in raised.value.detail
+
+
+def test_it_counts_the_cap_after_decompression(upstream):
+    compressed = gzip.compress(big_plan_list(LIMIT * 4))
+    assert len(compressed) < LIMIT
+    upstream.get(PLANS_URL, body=compressed, headers={"Content-Encoding": "gzip"})
+
+    with pytest.raises(MalformedResponse, match="bigger than the dashboard reads"):
+        services.plan_list(client=make_client(max_response_bytes=LIMIT), limit=25, offset=0)
+
+
+def test_it_reads_a_compressed_answer_within_the_cap(upstream):
+    body = big_plan_list(LIMIT // 2)
+    upstream.get(PLANS_URL, body=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+
+    page = services.plan_list(client=make_client(max_response_bytes=LIMIT), limit=25, offset=0)
+
+    assert len(page.plans[0].name) == LIMIT // 2
+
+
+def test_the_cap_comes_from_pe365_max_response_mb(settings):
+    settings.PE365_MAX_RESPONSE_MB = 3
+    assert services.Client.from_settings().max_response_bytes == 3 * 2**20
+
+
+# --- Strict JSON --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"count": NaN, "results": []}',
+        '{"count": Infinity, "results": []}',
+        '{"count": 1, "results": [{"api_id": "1", "name": "x", "score": 1e999}]}',
+        '{"count": 1' + "0" * 5000 + ', "results": []}',
+        '{"count": 1, "results": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["nan", "infinity", "float-overflow", "5000-digits", "nested-100000-deep"],
+)
+def test_it_refuses_json_no_page_could_use(upstream, body):
+    upstream.get(PLANS_URL, body=body, content_type="application/json")
+
+    with pytest.raises(MalformedResponse, match="could not read") as raised:
+        services.plan_list(client=make_client(), limit=25, offset=0)
+
+    assert "not JSON" in raised.value.detail
+
+
+# --- Numbers and dates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [reader.MAX_COUNT + 1, 10**12, 10**400, -1, 2.5, True])
+def test_it_refuses_an_absurd_count(upstream, count):
+    body = '{"count": ' + json.dumps(count) + ', "results": []}'
+    upstream.get(PLANS_URL, body=body, content_type="application/json")
+
+    with pytest.raises(MalformedResponse, match="could not read") as raised:
+        services.plan_list(client=make_client(), limit=25, offset=0)
+
+    assert "'count'" in raised.value.detail
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T20:00:00Z"],
+)
+def test_it_refuses_a_date_no_time_zone_could_show(upstream, date):
+    template = load_fixture("template_detail.json") | {"created_date": date}
+    upstream.get(TEMPLATE_URL, json=template)
+
+    with pytest.raises(MalformedResponse) as raised:
+        services.template_get(client=make_client(), api_id=TEMPLATE_ID)
+
+    assert "'created_date'" in raised.value.detail
+
+
+def test_plan_progress_stays_small_whatever_count_the_api_claims(upstream):
+    # One conversation a page and the largest count allowed: the pages to scan are
+    # counted without listing them, and only MAX_CONVERSATION_PAGES are read.
+    expect_conversations(
+        upstream, status="draft", limit=1, count=0, results=[], plan_name="Big plan"
+    )
+    upstream.get(
+        CONVERSATIONS_URL,
+        json={"count": reader.MAX_COUNT, "results": [conversation(1, completed="2026-03-02")]},
+        match=[
+            matchers.query_param_matcher(
+                {"plan_name": "Big plan", "status": "final"}, strict_match=False
+            )
+        ],
+    )
+    tracemalloc.start()
+    try:
+        progress = services.plan_progress(client=make_client(), plan_name="Big plan")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert progress.final == reader.MAX_COUNT
+    assert not progress.complete
+    assert len(upstream.calls) == 1 + services.MAX_CONVERSATION_PAGES
+    assert peak < 5 * 2**20
+
+
+# --- The in-process cache ---------------------------------------------------------------
+
+
+def test_the_in_process_cache_is_bounded_in_entries():
+    assert django_settings.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] <= 1000
+
+
+def test_it_shares_an_answer_of_ordinary_size(upstream):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+
+    services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID)
+    services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID)
+
+    assert len(upstream.calls) == 1
+
+
+def test_it_serves_but_does_not_keep_an_answer_bigger_than_an_entry_may_be(upstream, monkeypatch):
+    monkeypatch.setattr(caching, "MAX_SHARED_ENTRY_BYTES", 10_000)
+    plan = load_fixture("plan_detail.json") | {"name": "x" * 20_000}
+    upstream.get(PLAN_URL, json=plan)
+
+    for _ in range(2):
+        assert (
+            services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID).name == plan["name"]
+        )
+
+    assert len(upstream.calls) == 2
+    assert not cache._cache  # type: ignore[attr-defined]
