@@ -296,7 +296,8 @@ def plan_participation(request: HttpRequest, api_id: str) -> HttpResponse:
     page is sent without it and loads it from here once shown: the whole page, from
     which static/js/plan-participation.js takes #participation, or with an
     `HX-Request` header, the fragment alone. Without JavaScript the plan page links here.
-    A failure to read the conversations shows inside the fragment, with the error's status.
+    A failure to read the conversations shows inside the fragment (on the page of its
+    own, with the error's status).
     """
     form = ParticipationForm(request.GET)
     if not form.is_valid():
@@ -317,9 +318,12 @@ def plan_participation(request: HttpRequest, api_id: str) -> HttpResponse:
             context.update(_participation_context(request, form, api_id, participation))
         except EmptyPage:
             raise Http404("There is no such page of people.") from None
-    fragment_only = request.headers.get("HX-Request") == "true"
-    template = "plans/participation_fragment.html" if fragment_only else "plans/participation.html"
-    response = render(request, template, context, status=status)
+    if request.headers.get("HX-Request") == "true":
+        # The section alone, to be swapped into the plan page: a failure is described
+        # inside it, so it is sent as a success (htmx swaps only those) and shows there.
+        response = render(request, "plans/participation_fragment.html", context)
+    else:
+        response = render(request, "plans/participation.html", context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
 

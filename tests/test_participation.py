@@ -472,3 +472,15 @@ def test_the_users_export_follows_the_participation_filters(admin_client, upstre
 def test_the_users_export_rejects_a_bad_state(admin_client, upstream):
     assert admin_client.get(USERS_CSV, {"state": "nope"}).status_code == 400
     assert not upstream.calls
+
+
+def test_htmx_gets_a_failure_as_the_section_that_describes_it(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+    upstream.get(CONVERSATIONS_URL, status=500, json={"detail": "A server error occurred."})
+
+    response = admin_client.get(PARTICIPATION, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200  # htmx swaps in successes only
+    html = html_of(response)
+    assert html.startswith('<section id="participation"')
+    assert "Participation is unavailable right now." in html
