@@ -282,7 +282,7 @@ def _standing(conversations: Iterable[Conversation]) -> Standing:
     counted = [conversation for conversation in conversations if conversation.counts]
     if not counted:
         return NO_CONVERSATION
-    latest = max(counted, key=_round_started)
+    latest = counted[0] if len(counted) == 1 else max(counted, key=_round_started)
     rounds_completed = sum(conversation.status == "final" for conversation in counted)
     if latest.status == "final":
         return Standing(
