@@ -54,15 +54,17 @@ serve: install
 bench: install-dev
 	$(BIN)/python bench/run.py
 
-## test: lint, then the whole suite (service, views, end-to-end, browser)
+## test: lint and types, then the whole suite (service, views, end-to-end, browser)
 test: install-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

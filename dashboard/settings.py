@@ -12,6 +12,7 @@ from pathlib import Path
 from wsgiref.headers import Headers
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "django_htmx",
     "axes",
     "plans",
     "sso",
@@ -93,7 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "plans.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     # After WhiteNoise: static files stay cacheable, everything else is private.
     "plans.middleware.PrivateResponsesMiddleware",
     # Outside every view and error page that uses the request's API client.
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "plans.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sets request.htmx: views answer htmx requests with the part of the page they swap.
+    "django_htmx.middleware.HtmxMiddleware",
     "plans.middleware.UpstreamErrorMiddleware",
     # Last, as axes asks: turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -220,6 +224,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Everything the pages load comes from our own static files: no inline script, no inline
+# style attribute, no third-party origin (htmx runs with eval and its inline styles off).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # Static files: WhiteNoise answers them before any middleware runs, so it adds the same
 # protections itself; nothing outside the site uses them.
 STATIC_FILE_HEADERS = {
@@ -383,6 +403,14 @@ else:
             "DJANGO_PASSWORD_LOGIN=0 switches password log-in off, but OIDC_ISSUER is not set, "
             "so nobody could log in. Set up single sign-on (OIDC_ISSUER) or set it back to 1."
         )
+
+# Log out is a form whose answer, after a single sign-on, redirects to the provider's
+# sign-out page; browsers hold redirects after a form to form-action too.
+if OIDC_ISSUER:
+    _scheme, _, _rest = OIDC_ISSUER.partition("://")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_scheme}://{_rest.split('/', 1)[0]}"
+    )
 
 # mozilla-django-oidc's settings (the endpoints are set from discovery, per sign-in).
 OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID

@@ -13,12 +13,15 @@ over the whole upstream-filtered result set (`filter_plans()`), and so is `sort`
 when any of them is in the URL the list reads every matching plan instead of one page.
 """
 
+import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 
+from plans.labels import ONE_OFF_LABEL, STATUS_LABELS, frequency_sort_key
 from plans.models import Plan
 from plans.services import PlanSummary
 
@@ -29,12 +32,19 @@ MAX_PAGE = 100_000
 
 # Filters the API applies itself; every other filter needs the whole result set.
 UPSTREAM_FILTERS = ("name", "template_name")
-STATUS_CHOICES = [("active", "Active"), ("draft", "Draft")]
+STATUS_CHOICES = list(STATUS_LABELS.items())
 # The frequency value that selects plans without one (the API sends null).
 ONE_OFF = "one-off"
 # Sortable columns of plans.tables.PlanTable; "-name" sorts descending.
 SORT_COLUMNS = ("name", "template", "status", "frequency")
 SORT_CHOICES = [(c, c) for c in SORT_COLUMNS] + [(f"-{c}", f"-{c}") for c in SORT_COLUMNS]
+
+
+def fold(text: str) -> str:
+    """Text for matching: case and accents ignored ("Évaluation" and "evaluation" are equal)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
 
 no_control_characters = RegexValidator(
     r"[\x00-\x1f\x7f]", inverse_match=True, message="Remove control characters."
@@ -53,14 +63,14 @@ class PagingForm(forms.Form):
         choices=[(n, n) for n in PER_PAGE_CHOICES],
         coerce=int,
         required=False,
-        empty_value=DEFAULT_PER_PAGE,
+        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # any value is allowed
     )
 
     # Set by the table's column header links (django-tables2, order_by_field = "sort").
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
-    def clean_page(self):
-        return self.cleaned_data["page"] or 1
+    def clean_page(self) -> int:
+        return int(self.cleaned_data["page"] or 1)
 
 
 class PlanFilter(django_filters.FilterSet):
@@ -69,6 +79,9 @@ class PlanFilter(django_filters.FilterSet):
         max_length=MAX_FILTER_LENGTH,
         validators=[no_control_characters],
     )
+    # A choice of the organisation's templates (offered by a datalist), but any text is
+    # accepted: an old bookmark's value still filters. choose_template() turns a typed
+    # name into the template's exact name, which the API needs (it is accent-sensitive).
     template_name = django_filters.CharFilter(
         label="Template",
         max_length=MAX_FILTER_LENGTH,
@@ -94,8 +107,40 @@ class PlanFilter(django_filters.FilterSet):
         form = PagingForm
 
     @property
-    def qs(self):
+    def qs(self) -> None:
         raise TypeError("Plans live upstream: use upstream_params(), not .qs")
+
+    def choose_template(self, template_names: Iterable[str]) -> None:
+        """Use the exact name of the template the typed one stands for, if there is one.
+
+        Matching ignores case and accents: the same name, or else the one template whose
+        name contains it. Anything else (several candidates, none) stays as typed.
+        """
+        typed = (self.form.cleaned_data.get("template_name") or "").strip()
+        if not typed:
+            return
+        wanted = fold(typed)
+        names = list(dict.fromkeys(name for name in template_names if name))
+        same = [name for name in names if fold(name) == wanted]
+        containing = [name for name in names if wanted in fold(name)]
+        if len(same) == 1:
+            self.form.cleaned_data["template_name"] = same[0]
+        elif not same and len(containing) == 1:
+            self.form.cleaned_data["template_name"] = containing[0]
+
+    def clean_query(self) -> list[tuple[str, Any]]:
+        """The list's parameters without empty or default values, as a URL should carry them."""
+        data = self.form.cleaned_data
+        defaults = {"page": 1, "per_page": DEFAULT_PER_PAGE}
+        query: list[tuple[str, Any]] = []
+        for name in self.form.fields:
+            value = data.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, "") or defaults.get(name) == value:
+                continue
+            query.append((name, value))
+        return query
 
     def upstream_params(self) -> dict[str, str]:
         """The filters to send upstream. Call is_valid() first."""
@@ -123,22 +168,22 @@ class PlanFilter(django_filters.FilterSet):
         ]
 
     def offer_frequencies(self, plans: Iterable[PlanSummary]) -> None:
-        """Fill the frequency select with the recurring values seen in `plans`."""
+        """Fill the frequency select with the recurring values seen in `plans`, by interval."""
         seen = {plan.frequency.casefold(): plan.frequency for plan in plans if plan.frequency}
         current = self.form.cleaned_data.get("frequency") or ""
         if current and current != ONE_OFF and current.casefold() not in seen:
             seen[current.casefold()] = current  # keep the URL's value selectable
-        recurring = sorted(seen.values(), key=str.casefold)
+        recurring = sorted(seen.values(), key=frequency_sort_key)
         self.form.fields["frequency"].widget.choices = [
             ("", "Any frequency"),
-            (ONE_OFF, "One-off"),
+            (ONE_OFF, ONE_OFF_LABEL),
             *((value, value) for value in recurring),
         ]
 
     def active_filters(self) -> list[tuple[str, str, str]]:
         """(parameter, label, shown value) of every filter in use, in form order."""
         data = self.form.cleaned_data
-        shown = {"status": dict(STATUS_CHOICES), "frequency": {ONE_OFF: "One-off"}}
+        shown = {"status": dict(STATUS_CHOICES), "frequency": {ONE_OFF: ONE_OFF_LABEL}}
         chips = []
         for name, field in self.form.fields.items():
             value = data.get(name)

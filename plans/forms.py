@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlencode
 from django import forms
 
 from plans.api.paths import MAX_ID_LENGTH
-from plans.filters import MAX_FILTER_LENGTH, MAX_PAGE, PlanFilter, no_control_characters
+from plans.filters import MAX_FILTER_LENGTH, MAX_PAGE, PlanFilter, fold, no_control_characters
 from plans.services import (
     COMPLETED,
     IN_PROGRESS,
@@ -35,11 +35,16 @@ def list_query(raw: str) -> str:
     return urlencode([(k, v) for k, v in parse_qsl(raw) if k in allowed])
 
 
+def user_matches(needle: str, user: User) -> bool:
+    """Whether a folded search text is in the person's name or e-mail before the @."""
+    return needle in fold(user.name) or needle in fold(user.email.rpartition("@")[0] or user.email)
+
+
 class DetailForm(forms.Form):
     """Query parameters of the plan detail page: assignee search, paging, the way back."""
 
     q = forms.CharField(
-        label="Search assignees",
+        label="Search people and departments",
         max_length=MAX_FILTER_LENGTH,
         required=False,
         validators=[no_control_characters],
@@ -52,27 +57,29 @@ class DetailForm(forms.Form):
     def clean_back(self) -> str:
         return list_query(self.cleaned_data.get("back") or "")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         for field in ("users_page", "departments_page"):
             data[field] = data.get(field) or 1
         return data
 
     def matching_users(self, users: tuple[User, ...]) -> tuple[User, ...]:
-        """Users whose name or e-mail contains the search text, ignoring case."""
-        needle = self.cleaned_data.get("q", "").casefold()
+        """People whose name or e-mail address before the @ contains the search text.
+
+        Case and accents are ignored. The domain is left out: every address shares it,
+        so searching "example" would otherwise match everyone.
+        """
+        needle = fold(self.cleaned_data.get("q", ""))
         if not needle:  # everyone: a plan may have thousands of users
             return users
-        return tuple(
-            u for u in users if needle in u.name.casefold() or needle in u.email.casefold()
-        )
+        return tuple(u for u in users if user_matches(needle, u))
 
     def matching_departments(self, departments: tuple[Department, ...]) -> tuple[Department, ...]:
-        """Departments whose name contains the search text, ignoring case."""
-        needle = self.cleaned_data.get("q", "").casefold()
+        """Departments whose name contains the search text, ignoring case and accents."""
+        needle = fold(self.cleaned_data.get("q", ""))
         if not needle:
             return departments
-        return tuple(d for d in departments if needle in d.name.casefold())
+        return tuple(d for d in departments if needle in fold(d.name))
 
 
 PARTICIPANTS_PER_PAGE = 50
@@ -121,15 +128,11 @@ class ParticipationForm(forms.Form):
         return self.cleaned_data["page"] or 1
 
     def searched(self, participants: Sequence[Participant]) -> list[Participant]:
-        """Participants whose name or e-mail contains the search text, ignoring case."""
-        needle = self.cleaned_data["q"].casefold()
+        """Participants the plan page's search would show (`DetailForm.matching_users`)."""
+        needle = fold(self.cleaned_data["q"])
         if not needle:
             return list(participants)
-        return [
-            p
-            for p in participants
-            if needle in p.user.name.casefold() or needle in p.user.email.casefold()
-        ]
+        return [p for p in participants if user_matches(needle, p.user)]
 
     def selected(self, participants: Sequence[Participant]) -> list[Participant]:
         """The searched participants in the chosen state, sorted as the URL says.

@@ -474,3 +474,13 @@ def upstream_check(*, timeout: float | None = None) -> None:
     client = Client.from_settings(timeout=timeout)
     client.cache_ttl = 0
     reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")
+
+
+def template_list(*, client: Client) -> tuple[Template, ...]:
+    """Every conversation template of the organisation, in the API's order, every page read.
+
+    The plan list's template filter offers them as a choice; the shared cache keeps
+    them like every other answer.
+    """
+    items = read_all(client, TEMPLATES_PATH, {}, what="a template list")
+    return tuple(reader.template(item, path=TEMPLATES_PATH) for item in items)

@@ -1,38 +1,54 @@
-"""Tables of plans, users and departments (django-tables2)."""
+"""Tables of plans, users and departments (django-tables2), drawn by templates/plans/table.html."""
 
-import html
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 from django_tables2.data import TableData, TableListData
 from django_tables2.utils import OrderBy
 
 from plans import services
+from plans.labels import frequency_label, frequency_sort_key, status_label
 
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
 
 
-def _badge(status: str) -> SafeString:
-    css = STATUS_BADGES.get(status, "text-bg-light")
-    return format_html('<span class="badge {}">{}</span>', css, status or "unknown")
+def status_badge(status: str | None) -> SafeString:
+    css = STATUS_BADGES.get(status or "", "text-bg-light border")
+    return format_html('<span class="badge {}">{}</span>', css, status_label(status))
 
 
-# Every row of the plan list has one of these: made once, not once per row.
-_KNOWN_BADGES = {status: _badge(status) for status in STATUS_BADGES}
+def plan_url(api_id: str, *, back: str = "") -> str | None:
+    """The plan's page; `back` is the list query string its "Back to results" link returns to.
+
+    None for an id the plan page's URL can never carry (empty, or with a slash).
+    """
+    try:
+        url = reverse("plans:detail", kwargs={"api_id": api_id})
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode({'back': back})}" if back else url
 
 
-def status_badge(status: str) -> SafeString:
-    return _KNOWN_BADGES.get(status) or _badge(status)
+def mailto_url(email: str) -> str | None:
+    """A mailto: URL for a plausible address; None for anything else (shown as plain text)."""
+    if "@" not in email or any(ch.isspace() or ch in "<>\"'" for ch in email):
+        return None
+    return f"mailto:{quote(email, safe='@.+-_')}"
 
 
-def _cell(value) -> str:
-    """A cell's HTML, as conditional_escape() gives it for the str and SafeString cells
-    here, without its per-call check for lazy strings (thousands of cells per page)."""
-    return value if isinstance(value, SafeString) else html.escape(value)
+def _text_sort_key(value: object) -> tuple[int, str]:
+    """Case-insensitive text, empty values in a group of their own after the others."""
+    text = str(value or "").casefold()
+    return (0 if text else 1, text)
+
+
+def _frequency_sort_key(value: object) -> tuple[int, int, str]:
+    return frequency_sort_key(value if isinstance(value, str) else None)
 
 
 class _PlanNames:
@@ -52,20 +68,27 @@ class PlanPageData(_PlanNames, TableData):
     slice (e.g. [125:137]), so slices are served relative to the fetched window.
     """
 
-    def __init__(self, *, client: services.Client, filters: dict, page: int, per_page: int):
+    def __init__(
+        self, *, client: services.Client, filters: dict[str, str], page: int, per_page: int
+    ) -> None:
         super().__init__(data=None)
-        self._query = dict(client=client, limit=per_page, offset=(page - 1) * per_page, **filters)
+        self._client = client
+        self._filters = filters
+        self._limit = per_page
+        self._offset = (page - 1) * per_page
         self._page: services.PlanPage | None = None
 
     def fetch(self) -> services.PlanPage:
         if self._page is None:
-            self._page = services.plan_list(**self._query)
+            self._page = services.plan_list(
+                client=self._client, limit=self._limit, offset=self._offset, **self._filters
+            )
         return self._page
 
     def __len__(self) -> int:
         return self.fetch().count
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | slice) -> Any:
         page = self.fetch()
         if isinstance(key, slice):
             start = (key.start or 0) - page.offset
@@ -73,159 +96,83 @@ class PlanPageData(_PlanNames, TableData):
             return page.plans[max(start, 0) : stop]
         return page.plans[key - page.offset]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[services.PlanSummary]:
         return iter(self.fetch().plans)
 
 
 class PlanListData(_PlanNames, TableListData):
     """Every matching plan, in memory: the list's path when it filters locally or sorts.
 
-    Sorting is case-insensitive and stable (ties keep the API's order), and empty
-    values (a one-off plan's frequency) go last in either direction.
+    Sorting is case-insensitive and stable (ties keep the API's order); frequencies sort
+    by interval (plans.labels). Empty values (a plan without a template, a one-off
+    plan's frequency) and unknown frequencies stay after the others in either direction.
     """
 
-    def order_by(self, aliases):
+    SORT_KEYS: dict[str, Callable[[object], tuple[Any, ...]]] = {"frequency": _frequency_sort_key}
+
+    def order_by(self, aliases: Any) -> None:
         for alias in reversed(aliases):  # least significant key first: stable sorts compose
             order = OrderBy(alias)
             accessor = self.table.columns[order.bare].accessor
-
-            def text(plan, accessor=accessor):
-                return str(accessor.resolve(plan, quiet=True) or "").casefold()
-
-            present = [plan for plan in self.data if text(plan)]
-            empty = [plan for plan in self.data if not text(plan)]
-            present.sort(key=text, reverse=order.is_descending)
-            self.data = present + empty
+            sort_key = self.SORT_KEYS.get(order.bare, _text_sort_key)
+            keys = {id(plan): sort_key(accessor.resolve(plan, quiet=True)) for plan in self.data}
+            # Within each group in the requested direction; the groups always in order.
+            self.data.sort(key=lambda plan: keys[id(plan)][1:], reverse=order.is_descending)
+            self.data.sort(key=lambda plan: keys[id(plan)][0])
 
 
-def plan_url(api_id: str, *, back: str = "", root: str = "") -> str | None:
-    """The plan's detail URL; `back` is the list query string its "Back" link returns to.
-
-    The URL reverse("plans:detail", ...) gives (tests/test_table_rows.py compares them
-    for awkward ids), built from the list URL `root` (looked up when not given):
-    reverse() pattern-matches on every call, and a page of 100 plans or a CSV export
-    builds one URL per plan. None for an id the detail URL can never carry.
-    """
-    if not api_id or "/" in api_id:  # <str:api_id> is one non-empty path segment
-        return None
-    url = f"{root or reverse('plans:list')}{quote(api_id, safe=RFC3986_SUBDELIMS + '~:@')}/"
-    return f"{url}?{back_query(back)}" if back else url
+def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
+    return plan_url(record.api_id, back=table.back)
 
 
-def back_query(back: str) -> str:
-    """The detail URL's query string that carries the way back to the list."""
-    return urlencode({"back": back}) if back else ""
-
-
-class WrittenOutTable(tables.Table):
-    """A table whose body rows are written out by `cells`, for speed.
-
-    django-tables2's generic row resolves every cell through its column (accessor,
-    render method, signature inspection, copies of the attributes), which was most of
-    the list and detail pages' time (README, "Performance"). Header, pager and empty
-    text stay django-tables2's, in plans/table.html. tests/test_table_rows.py renders
-    every table both ways and requires identical rows, so `cells` cannot drift from
-    the columns.
-    """
-
-    class Meta:
-        template_name = "plans/written_out_table.html"
-
-    def cells(self, record) -> tuple:
-        """The record's cell contents in column order; str values are escaped."""
-        raise NotImplementedError
-
-    @property
-    def rows_html(self) -> SafeString:
-        rows = [row.record for row in self.paginated_rows]
-        if not rows:
-            if not self.empty_text:
-                return SafeString("")
-            return format_html(
-                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
-            )
-        # "even"/"odd" as django-tables2 numbers its rows, from 0.
-        return SafeString(
-            "\n".join(
-                f'<tr class="{"odd" if index % 2 else "even"}">'
-                + "".join(f"<td>{_cell(value)}</td>" for value in self.cells(record))
-                + "</tr>"
-                for index, record in enumerate(rows)
-            )
-        )
-
-
-class PlanTable(WrittenOutTable):
+class PlanTable(tables.Table):
     # Sorting needs every matching plan: the view only passes `sort` to a table over
     # PlanListData. Header links (django-tables2's own) keep the other parameters.
-    name = tables.Column(verbose_name="Plan", empty_values=())
-    template = tables.Column(accessor="template_name", verbose_name="Template")
-    status = tables.Column()
-    frequency = tables.Column(default="—", empty_values=(None, ""))
+    name = tables.Column(verbose_name="Plan", empty_values=(), linkify=_link_to_plan)
+    template = tables.Column(accessor="template_name", verbose_name="Template", default="—")
+    status = tables.Column(empty_values=())
+    frequency = tables.Column(empty_values=())
 
-    class Meta(WrittenOutTable.Meta):
+    class Meta:
+        template_name = "plans/table.html"
         order_by_field = "sort"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
 
-    def __init__(self, *args, back: str = "", **kwargs):
+    def __init__(self, *args: Any, back: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.back = back
-        # Looked up once per table, not once per row (see plan_url).
-        self.plans_root = reverse("plans:list")
-        self.link_query = f"?{back_query(back)}" if back else ""
 
-    def render_name(self, value, record):
-        url = plan_url(record.api_id, root=self.plans_root)
-        label = value or "(unnamed plan)"
-        if not url:
-            return label
-        return SafeString(
-            f'<a href="{html.escape(url + self.link_query)}">{html.escape(label)}</a>'
-        )
+    def render_name(self, value: str) -> str:
+        return value or "(unnamed plan)"
 
-    def render_status(self, value):
+    def render_status(self, value: str) -> SafeString:
         return status_badge(value)
 
-    def cells(self, plan: services.PlanSummary) -> tuple:
-        return (
-            self.render_name(plan.name, plan),
-            plan.template_name or "—",
-            self.render_status(plan.status) if plan.status else "—",
-            plan.frequency or "—",
-        )
+    def render_frequency(self, value: str | None) -> str:
+        return frequency_label(value)
 
 
-def mailto_link(email: str) -> str:
-    """A mailto: link for a plausible address; anything else is shown as plain text."""
-    if "@" not in email or any(ch.isspace() or ch in "<>\"'" for ch in email):
-        return email
-    return format_html('<a href="mailto:{}">{}</a>', quote(email, safe="@.+-_"), email)
+def _link_to_mailbox(value: str) -> str | None:
+    return mailto_url(value)
 
 
-class UserTable(WrittenOutTable):
-    name = tables.Column()
-    email = tables.Column(empty_values=("",), default="—")
+class UserTable(tables.Table):
+    name = tables.Column(default="—")
+    email = tables.Column(default="—", linkify=_link_to_mailbox)
 
-    class Meta(WrittenOutTable.Meta):
+    class Meta:
+        template_name = "plans/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
 
-    def render_email(self, value):
-        return mailto_link(value)
 
-    def cells(self, user: services.User) -> tuple:
-        return (user.name or "—", self.render_email(user.email) if user.email else "—")
+class DepartmentTable(tables.Table):
+    name = tables.Column(verbose_name="Department", default="—")
 
-
-class DepartmentTable(WrittenOutTable):
-    name = tables.Column(verbose_name="Department")
-
-    class Meta(WrittenOutTable.Meta):
+    class Meta:
+        template_name = "plans/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."
-
-    def cells(self, department: services.Department) -> tuple:
-        return (department.name or "—",)

@@ -6,8 +6,9 @@ app_name = "plans"
 
 urlpatterns = [
     path("", views.plan_list, name="list"),
-    # Before the detail pattern, so "export.csv" is never taken for a plan id.
+    # Before the detail pattern, so these are never taken for a plan id.
     path("export.csv", views.plan_export, name="export"),
+    path("template-options/", views.template_options, name="template_options"),
     # <str:…> matches one path segment, so ids with a colon (raw or as %3A) both work.
     path("<str:api_id>/", views.plan_detail, name="detail"),
     path("<str:api_id>/panels/", views.plan_panels, name="panels"),

@@ -10,24 +10,28 @@ Participation is loaded the same way, and shows its own failure inside its secti
 """
 
 from collections import Counter
-from contextlib import suppress
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
 import audit
 from plans import services
 from plans.charts import overview_charts
 from plans.exceptions import UpstreamError
 from plans.exports import csv_response
-from plans.filters import PlanFilter
+from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
 from plans.forms import (
     DEPARTMENTS_PER_PAGE,
     PARTICIPANTS_PER_PAGE,
@@ -41,6 +45,7 @@ from plans.forms import (
     PeopleForm,
     list_query,
 )
+from plans.labels import frequency_label, status_label
 from plans.tables import (
     DepartmentTable,
     PlanListData,
@@ -54,11 +59,20 @@ from plans.tables import (
 _permission_required = permission_required("plans.view_plans", raise_exception=True)
 
 
-def view_plans_required(view):
+class HtmxHttpRequest(HttpRequest):
+    """A request as django_htmx.middleware.HtmxMiddleware leaves it."""
+
+    htmx: HtmxDetails
+
+
+View = Callable[..., HttpResponse]
+
+
+def view_plans_required(view: View) -> View:
     """Plan pages: the view_plans permission, and only GET or HEAD (they change nothing)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             response = render(request, "405.html", status=405)
             response["Allow"] = "GET, HEAD"
@@ -96,6 +110,78 @@ def _all_matching_plans(
     return PlanTable(data, order_by=filterset.sort or None, back=back)
 
 
+def _list_url(query: list[tuple[str, object]]) -> str:
+    url = reverse("plans:list")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _for_htmx(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Pages that answer htmx with a part of themselves vary on its request header."""
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _with_page(request: HttpRequest, param: str, page: int) -> HttpResponse:
+    """This page again, with `param` set to `page` (left out for the first page)."""
+    query = request.GET.copy()
+    query.pop("refresh", None)
+    if page > 1:
+        query[param] = str(page)
+    else:
+        query.pop(param, None)
+    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+
+
+def _past_the_end(
+    request: HttpRequest, param: str, asked: int, last: int, what: str
+) -> HttpResponse:
+    """Land on the last page there is, saying why: a bookmark outlives the list's length."""
+    messages.info(
+        request,
+        f"There is no page {asked} of {what}: this is page {last}, the last one."
+        if last > 1
+        else f"There is no page {asked} of {what}: they all fit on this page.",
+    )
+    return _with_page(request, param, last)
+
+
+def _corrected_page_size(request: HttpRequest) -> HttpResponse | None:
+    """An unknown page size lands on the nearest one offered, saying so."""
+    raw = request.GET.get("per_page", "").strip()
+    if not raw or raw in {str(n) for n in PER_PAGE_CHOICES}:
+        return None
+    try:
+        asked = int(raw)
+    except ValueError:
+        nearest = DEFAULT_PER_PAGE
+    else:
+        nearest = min(PER_PAGE_CHOICES, key=lambda n: (abs(n - asked), n))
+    messages.info(
+        request,
+        f"The list shows 10, 25, 50 or 100 rows per page, not “{raw[:20]}”: "
+        f"here are {nearest} per page.",
+    )
+    query = request.GET.copy()
+    query["per_page"] = str(nearest)
+    query.pop("page", None)
+    return redirect(f"{request.path}?{query.urlencode()}")
+
+
+def _choose_template(filterset: PlanFilter, client: services.Client) -> None:
+    """Send the API the exact name of the template asked for (see PlanFilter.choose_template).
+
+    Without the templates list (the API failing on it) the name goes as typed: the
+    plans call that follows reports the API's trouble itself.
+    """
+    if not filterset.form.cleaned_data.get("template_name"):
+        return
+    try:
+        templates = services.template_list(client=client)
+    except UpstreamError:
+        return
+    filterset.choose_template(template.name for template in templates)
+
+
 @view_plans_required
 def overview(request: HttpRequest) -> HttpResponse:
     """Plan totals by status, template and frequency, and conversations by template, as
@@ -113,15 +199,20 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @view_plans_required
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HtmxHttpRequest) -> HttpResponse:
+    if corrected := _corrected_page_size(request):
+        return corrected
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
         filterset.offer_frequencies(())
-        return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        response = render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        return _for_htmx(request, response)
 
     client = services.client_for(request)
+    _choose_template(filterset, client)
+    clean_query = filterset.clean_query()
     # Detail links carry the list's query, for their "Back to results" link.
-    back = list_query(request.GET.urlencode())
+    back = list_query(urlencode(clean_query))
     if filterset.needs_all_plans:
         # The API cannot filter by status or frequency, nor sort: read every match.
         table = _all_matching_plans(filterset, client, back=back)
@@ -137,7 +228,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     try:
         table.paginate(page=filterset.page, per_page=filterset.per_page)
     except EmptyPage:
-        raise Http404(f"There is no page {filterset.page} of these results.") from None
+        last = table.paginator.num_pages
+        return _past_the_end(request, "page", filterset.page, last, "these results")
     if redirect_response := _without_refresh(request):
         return redirect_response
     if not filterset.needs_all_plans:
@@ -147,17 +239,63 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         (label, value, _url_without(request, "plans:list", param))
         for param, label, value in filterset.active_filters()
     ]
+    in_use = [name for name, _label, _value in filterset.active_filters()]
+    export_query = [
+        (name, value) for name, value in clean_query if name not in ("per_page", "page")
+    ]
     context = {
         "filter": filterset,
+        "filters_in_use": len(in_use),
         "table": table,
         "count": table.paginator.count,
         "first": page.start_index(),
         "last": page.end_index(),
         "chips": chips,
+        # Unsorted, the list is the API's order (one call a page): say so, sorting a click away.
+        "sort_by_name_url": _list_url(
+            [(name, value) for name, value in clean_query if name != "page"] + [("sort", "name")]
+        )
+        if not filterset.sort and table.paginator.count > 1
+        else "",
         "clear_filters_url": _url_without(request, "plans:list", *filterset.filters),
-        "export_url": _url_without(request, "plans:export", "per_page"),
+        "export_url": f"{reverse('plans:export')}?{urlencode(export_query)}"
+        if export_query
+        else reverse("plans:export"),
     }
-    return render(request, "plans/plan_list.html", context)
+    if request.htmx and not request.htmx.history_restore_request:
+        # The filter form applied on change: swap the results, show the clean URL.
+        response = render(request, "plans/plan_list_results.html", context)
+        return _for_htmx(request, push_url(response, _list_url(clean_query)))
+    return _for_htmx(request, render(request, "plans/plan_list.html", context))
+
+
+def list_filters_in_use(request: HttpRequest) -> list[tuple[str, str]]:
+    """(label, value) of the plan list's filters in this request, for its error page.
+
+    The list's error page names them and links to the list without them, which may work
+    where the filtered list did not.
+    """
+    match = request.resolver_match
+    if not match or match.view_name not in ("plans:list", "plans:export"):
+        return []
+    filterset = PlanFilter(request.GET)
+    if not filterset.is_valid():
+        return []
+    return [(label, value) for _name, label, value in filterset.active_filters()]
+
+
+@view_plans_required
+def template_options(request: HttpRequest) -> HttpResponse:
+    """The organisation's templates as <option>s for the list's template field (htmx)."""
+    templates = services.template_list(client=services.client_for(request))
+    names = sorted({t.name for t in templates if t.name and not t.deleted}, key=fold)
+    return render(request, "plans/template_options.html", {"names": names})
+
+
+def _export_name(filterset: PlanFilter) -> str:
+    """The export's file name stem: "plans" and the filters in use, e.g. plans-active-evaluation."""
+    values = [slugify(str(value))[:40] for _name, _label, value in filterset.active_filters()]
+    return "-".join(["plans", *(value for value in values if value)])
 
 
 @view_plans_required
@@ -167,28 +305,65 @@ def plan_export(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
-    table = _all_matching_plans(filterset, services.client_for(request))
+    client = services.client_for(request)
+    _choose_template(filterset, client)
+    table = _all_matching_plans(filterset, client)
     try:
         audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
     except audit.AuditUnavailable as error:
         return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
-    plans_root = reverse("plans:list")
     rows = (
         [
             plan.name,
             plan.template_name,
-            plan.status,
-            plan.frequency or "One-off",
+            status_label(plan.status),
+            frequency_label(plan.frequency),
             plan.api_id,
             plan.template_api_id,
-            request.build_absolute_uri(url)
-            if (url := plan_url(plan.api_id, root=plans_root))
-            else "",
+            request.build_absolute_uri(url) if (url := plan_url(plan.api_id)) else "",
         ]
         for plan in table.data
     )
-    return csv_response("plans", header, rows)
+    return csv_response(_export_name(filterset), header, rows)
+
+
+# Plans whose page was just refreshed: their panels' request bypasses the cache as part of
+# the same Refresh (the page's claim on the user's refresh allowance covers both).
+# Per part of the plan page loaded by its own request ("panels", "participation"): the
+# plans whose page's Refresh owes that part a fresh load.
+_REFRESH_OWED = "plans_refresh_{}"
+_REFRESH_KEPT = 20
+
+
+def _refresh_next_time(request: HttpRequest, api_id: str, part: str) -> None:
+    key = _REFRESH_OWED.format(part)
+    pending = [i for i in request.session.get(key, []) if i != api_id]
+    request.session[key] = [*pending[-(_REFRESH_KEPT - 1) :], api_id]
+
+
+def _refresh_owed(request: HttpRequest, api_id: str, part: str) -> bool:
+    return api_id in request.session.get(_REFRESH_OWED.format(part), [])
+
+
+def _panels_url(request: HttpRequest, api_id: str) -> str:
+    """The panels' URL, saying they are to come fresh when the page's Refresh owes it them."""
+    url = reverse("plans:panels", kwargs={"api_id": api_id})
+    return f"{url}?refresh=1" if _refresh_owed(request, api_id, "panels") else url
+
+
+def _part_client(request: HttpRequest, api_id: str, part: str) -> services.Client:
+    """A part's client: bypassing the cache once after its plan page's Refresh."""
+    key = _REFRESH_OWED.format(part)
+    owed = request.session.get(key, [])
+    if request.GET.get("refresh") != "1" or api_id not in owed:
+        return services.client_for(request)
+    request.session[key] = [i for i in owed if i != api_id]
+    client = services.Client.from_settings(bypass_cache=True)
+    # Bound to the request as client_for binds it (freed after the response, read by
+    # the footer's "Data as of").
+    request._pe365_client = client  # type: ignore[attr-defined]
+    return client
 
 
 @view_plans_required
@@ -211,30 +386,34 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         prefix="departments_",
         empty_text=f"No assigned department matches “{query}”." if query else None,
     )
-    try:
-        users.paginate(page=form.cleaned_data["users_page"], per_page=USERS_PER_PAGE)
-        departments.paginate(
-            page=form.cleaned_data["departments_page"], per_page=DEPARTMENTS_PER_PAGE
-        )
-    except EmptyPage:
-        raise Http404("There is no such page of assignees.") from None
+    for table, param, per_page, what in (
+        (users, "users_page", USERS_PER_PAGE, "assigned users"),
+        (departments, "departments_page", DEPARTMENTS_PER_PAGE, "assigned departments"),
+    ):
+        try:
+            table.paginate(page=form.cleaned_data[param], per_page=per_page)
+        except EmptyPage:
+            last = table.paginator.num_pages
+            return _past_the_end(request, param, form.cleaned_data[param], last, what)
     if redirect_response := _without_refresh(request):
-        # The side panels and participation load separately but belong to this view: a
-        # Refresh fetches their answers again too, before landing on the clean URL.
-        services.plan_extras(client=client, plan=plan)
-        # A failure here shows in the participation part when it loads.
-        with suppress(UpstreamError):
-            services.plan_participation(client=client, plan=plan)
+        # The side panels and participation are fetched by their own requests, which the
+        # refreshed page asks to refresh too: the redirect does not wait for them.
+        if client.bypass_cache:
+            for part in ("panels", "participation"):
+                _refresh_next_time(request, api_id, part)
         return redirect_response
 
     back = form.cleaned_data["back"]
-    detail_url = plan_url(plan.api_id) or request.path
+    detail_url = plan_url(api_id) or request.path
     users_export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
     context = {
         "plan": plan,
         "status_badge": status_badge(plan.status),
-        "panels_url": reverse("plans:panels", kwargs={"api_id": api_id}),
-        "participation_url": _participation_url(api_id, q=query),
+        "frequency": frequency_label(plan.frequency),
+        "panels_url": _panels_url(request, api_id),
+        "participation_url": _participation_url(
+            api_id, q=query, refresh="1" if _refresh_owed(request, api_id, "participation") else ""
+        ),
         "query": query,
         "back": back,
         "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
@@ -253,19 +432,19 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
 
 
 @view_plans_required
-def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
-    """The plan page's side panels, its template's details and its progress, as a page.
+def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
+    """The plan page's side panels, its template's details and its progress.
 
     They cost several upstream calls after the plan's own (the template; a draft count
     and every page of completed conversations: 20 for a plan of 3,000), so the plan
-    page is sent without them and static/js/plan-panels.js loads them from here once
-    it is shown. Without JavaScript, the plan page links here instead.
+    page is sent without them and htmx loads them from here once it is shown (the
+    panels alone); without JavaScript, the plan page links here (a page of its own).
     """
-    client = services.client_for(request)
+    client = _part_client(request, api_id, "panels")
     plan = services.plan_get(client=client, api_id=api_id)
     # Template and progress: concurrent, and each failure stays inside its own panel.
     extras = services.plan_extras(client=client, plan=plan)
-    if redirect_response := _without_refresh(request):
+    if not request.htmx and (redirect_response := _without_refresh(request)):
         return redirect_response
     context = {
         "plan": plan,
@@ -275,7 +454,9 @@ def plan_panels(request: HttpRequest, api_id: str) -> HttpResponse:
         "progress": extras.progress,
         "progress_error": extras.progress_error,
     }
-    return render(request, "plans/plan_panels.html", context)
+    if request.htmx:
+        return _for_htmx(request, render(request, "plans/plan_panels_content.html", context))
+    return _for_htmx(request, render(request, "plans/plan_panels.html", context))
 
 
 def _participation_url(api_id: str, **params: str) -> str:
@@ -289,22 +470,24 @@ def _person_url(name: str, api_id: str) -> str:
 
 
 @view_plans_required
-def plan_participation(request: HttpRequest, api_id: str) -> HttpResponse:
+def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     """Where each of a plan's assigned users stands in it: filtered, sorted, paged.
 
     It reads every conversation of the plan (a page of the API per 100), so the plan
-    page is sent without it and loads it from here once shown: the whole page, from
-    which static/js/plan-participation.js takes #participation, or with an
-    `HX-Request` header, the fragment alone. Without JavaScript the plan page links here.
-    A failure to read the conversations shows inside the fragment (on the page of its
-    own, with the error's status).
+    page is sent without it and htmx loads it from here once the page is shown (the
+    section alone); without JavaScript the plan page links here (a page of its own). A
+    failure to read the conversations shows inside the section (on the page of its own,
+    with the error's status).
     """
     form = ParticipationForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
-    client = services.client_for(request)
+    client = _part_client(request, api_id, "participation")
     plan = services.plan_get(client=client, api_id=api_id)
-    context: dict = {"plan": plan, "detail_url": reverse("plans:detail", kwargs={"api_id": api_id})}
+    context: dict[str, Any] = {
+        "plan": plan,
+        "detail_url": reverse("plans:detail", kwargs={"api_id": api_id}),
+    }
     status = 200
     try:
         participation = services.plan_participation(client=client, plan=plan)
@@ -312,20 +495,20 @@ def plan_participation(request: HttpRequest, api_id: str) -> HttpResponse:
         context["error"] = error
         status = error.status_code
     else:
-        if redirect_response := _without_refresh(request):
+        if not request.htmx and (redirect_response := _without_refresh(request)):
             return redirect_response
         try:
             context.update(_participation_context(request, form, api_id, participation))
-        except EmptyPage:
-            raise Http404("There is no such page of people.") from None
-    if request.headers.get("HX-Request") == "true":
+        except EmptyPage as past_the_end:
+            asked, last = form.cleaned_data["page"], past_the_end.args[1]
+            return _past_the_end(request, "page", asked, last, "people")
+    if request.htmx:
         # The section alone, to be swapped into the plan page: a failure is described
         # inside it, so it is sent as a success (htmx swaps only those) and shows there.
         response = render(request, "plans/participation_fragment.html", context)
     else:
         response = render(request, "plans/participation.html", context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return _for_htmx(request, response)
 
 
 def _participation_context(
@@ -337,7 +520,11 @@ def _participation_context(
     query, state, sort = (form.cleaned_data[key] for key in ("q", "state", "sort"))
     searched = form.searched(participation.participants)
     selected = form.selected(participation.participants)
-    page = Paginator(selected, PARTICIPANTS_PER_PAGE).page(form.cleaned_data["page"])
+    paginator = Paginator(selected, PARTICIPANTS_PER_PAGE)
+    try:
+        page = paginator.page(form.cleaned_data["page"])
+    except EmptyPage:
+        raise EmptyPage("past the end", paginator.num_pages) from None
 
     def url(**changes: str) -> str:
         params = {"q": query, "state": state, "sort": sort, **changes}
@@ -456,13 +643,12 @@ def people(request: HttpRequest) -> HttpResponse:
         client = services.client_for(request)
         person = services.person_find(client=client, name=name, api_id=person_id)
         plans = services.person_plans(client=client, person=person)
-        plans_root = reverse("plans:list")
         context["person"] = person
         context["plan_rows"] = [
             (
                 plan,
                 f"{url}?{urlencode({'q': person.name})}"
-                if (url := plan_url(plan.plan_api_id, root=plans_root))
+                if (url := plan_url(plan.plan_api_id))
                 else "",
             )
             for plan in plans

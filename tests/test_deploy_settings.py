@@ -119,6 +119,9 @@ def test_every_page_sends_the_security_headers(client):
     assert csp["style-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'"
     assert csp["object-src"] == "'none'"
+    assert csp["base-uri"] == "'none'"
+    assert csp["form-action"] == "'self'"
+    assert csp["connect-src"] == "'self'"  # htmx's requests: same origin only
     assert "unsafe" not in response["Content-Security-Policy"]
 
 

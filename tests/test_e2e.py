@@ -119,7 +119,7 @@ def test_status_filter_sort_export_and_back(site, api):
     assert export.headers["Content-Disposition"].startswith('attachment; filename="plans-')
     rows = csv_rows(export)
     assert rows[0][:3] == ["Plan", "Template", "Status"]
-    assert len(rows) == count + 1 and {row[2] for row in rows[1:]} == {"draft"}
+    assert len(rows) == count + 1 and {row[2] for row in rows[1:]} == {"Draft"}
     names = [row[0].removeprefix("'") for row in rows[1:]]
     assert names == sorted(names, key=str.casefold, reverse=True)
     assert api.calls() == 2

@@ -16,10 +16,11 @@ from tests.conftest import load_fixture, plan_item, plan_page
 
 pytestmark = pytest.mark.django_db
 
-# The only upstream paths the dashboard may ever request: the plan list, one plan by id, and
-# for a plan's page its template (one id segment) and its conversations.
+# The only upstream paths the dashboard may ever request: the plan list, one plan by id, the
+# template list (the template filter's choices), for a plan's page its template (one id
+# segment) and its conversations.
 ON_CONTRACT = re.compile(
-    r"^/api/v2/(conversation_plans/([^/]+/)?|conversation_templates/[^/]+/|conversations/)$"
+    r"^/api/v2/(conversation_plans/([^/]+/)?|conversation_templates/([^/]+/)?|conversations/)$"
 )
 ANY_UPSTREAM = re.compile(r"https://pe365\.test/.*")
 

@@ -18,7 +18,6 @@ from tests.conftest import (
     PLAN_ID,
     PLAN_URL,
     assignee,
-    expect_extras,
     expect_plan_conversations,
     load_fixture,
     make_client,
@@ -307,10 +306,14 @@ def test_it_pages_fifty_people_at_a_time(admin_client, upstream):
     assert 'rel="next"' not in html
 
 
-def test_a_page_past_the_end_is_a_404(admin_client, upstream):
-    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+def test_a_page_past_the_end_lands_on_the_last_one(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(*(assignee(n) for n in range(60))))
     expect_plan_conversations(upstream, [])
-    assert admin_client.get(PARTICIPATION, {"page": 2}).status_code == 404
+
+    response = admin_client.get(PARTICIPATION, {"state": "not_started", "page": 9})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{PARTICIPATION}?state=not_started&page=2"
 
 
 @pytest.mark.parametrize(
@@ -423,21 +426,10 @@ def test_the_plan_page_stays_one_call_and_links_to_participation(admin_client, u
 
     assert len(upstream.calls) == 1
     assert (
-        f'<section id="participation" class="mb-4" aria-labelledby="participation-heading" '
-        f'data-participation-url="{PARTICIPATION}?q=ana" hx-get="{PARTICIPATION}?q=ana"'
+        '<section id="participation" class="mb-4" aria-labelledby="participation-heading" '
+        f'hx-get="{PARTICIPATION}?q=ana" hx-trigger="load" hx-swap="outerHTML"'
     ) in html
     assert f'<a href="{PARTICIPATION}?q=ana">See who has completed' in html
-    assert "js/plan-participation.js" in html
-
-
-def test_a_refresh_of_the_plan_page_refreshes_participation_too(admin_client, upstream):
-    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
-    expect_extras(upstream)
-    expect_plan_conversations(upstream, [])  # every registered call must happen
-
-    response = admin_client.get(f"/plans/{PLAN_ID}/", {"refresh": "1"})
-
-    assert response.status_code == 302
 
 
 # --- The users export --------------------------------------------------------------------------

@@ -37,17 +37,21 @@ def test_it_works(admin_client, upstream):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1" in html and "Engagement survey" in html
-    assert "One-off (not recurring)" in html  # frequency null
-    assert "580:55a31458-d71a-4962-841a-048439073239" in html
+    assert '<dd class="col-sm-9">One-off</dd>' in html  # frequency null
+    # Ids are for the administrator, behind a disclosure.
+    admin = html[html.index("<summary>Details for your administrator</summary>") :]
+    assert "580:55a31458-d71a-4962-841a-048439073239" in admin
+    assert PLAN_ID in admin
+    assert "<code>" not in html
     assert '<a href="mailto:jstefani@test.com">jstefani@test.com</a>' in html
     assert "Senior Developers" in html
     assert "1 user<" in html and "1 department<" in html
     assert 'href="/plans/"' in html
     # The plan alone: its side panels load from their own page.
     assert len(upstream.calls) == 1
-    assert f'data-panels-url="/plans/{PLAN_ID}/panels/"' in html
-    assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html
-    assert '<script src="/static/js/plan-panels.js" defer></script>' in html
+    assert f'hx-get="/plans/{PLAN_ID}/panels/" hx-trigger="load"' in html
+    assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html  # without JS
+    assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html
 
 
 def test_the_request_lets_go_of_its_client_and_answers_with_the_response(
@@ -115,9 +119,20 @@ def test_an_empty_plan_says_so(admin_client, upstream):
     assert "0 users" in html
 
 
-def test_a_users_page_past_the_end_is_a_404(admin_client, upstream):
+def test_a_users_page_past_the_end_lands_on_the_last_with_a_notice(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail(assigned_users=many_users(120)))
+    response = admin_client.get(f"/plans/{PLAN_ID}/?q=user&users_page=9")
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/{PLAN_ID}/?q=user&users_page=3"
+
+    html = admin_client.get(response["Location"]).content.decode()
+    assert "There is no page 9 of assigned users: this is page 3, the last one." in html
+
+
+def test_a_departments_page_past_the_end_lands_on_the_first(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
-    assert admin_client.get(f"/plans/{PLAN_ID}/?users_page=9").status_code == 404
+    response = admin_client.get(f"/plans/{PLAN_ID}/?departments_page=4")
+    assert response["Location"] == f"/plans/{PLAN_ID}/"
 
 
 def test_a_malformed_users_page_is_a_400(admin_client, upstream):
@@ -162,6 +177,23 @@ def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client
     assert "Stefan&#x27;s team" in html and "Senior Developers" not in html
     assert "1 of 2 departments" in html
     assert 'value="STEF"' in html
+
+
+def test_it_searches_the_part_of_an_address_before_the_at_ignoring_accents(admin_client, upstream):
+    users = [
+        {"api_id": "582:1", "name": "Zoë Martin", "email": "zm@example.com"},
+        {"api_id": "582:2", "name": "Ann Lee", "email": "ann.zoe@example.com"},
+        {"api_id": "582:3", "name": "Bob Roe", "email": "bob@example.com"},
+    ]
+    departments = [{"api_id": "442:1", "name": "Example Team"}]
+    upstream.get(PLAN_URL, json=detail(assigned_users=users, assigned_departments=departments))
+
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=zoe").content.decode()
+    assert "Zoë Martin" in html and "Ann Lee" in html and "Bob Roe" not in html
+
+    html = admin_client.get(f"/plans/{PLAN_ID}/?q=example").content.decode()
+    assert "0 of 3 users" in html  # every address's domain, so nobody
+    assert "1 of 1 department" in html and "Example Team" in html
 
 
 def test_a_search_without_matches_says_so(admin_client, upstream):
@@ -213,19 +245,58 @@ def test_the_panels_page_shows_the_template_and_the_plans_progress(admin_client,
     assert len(upstream.calls) == 4
 
 
-def test_the_panels_are_inside_the_element_the_plan_page_copies_and_lead_back(
-    admin_client, upstream
-):
+def test_the_panels_page_without_javascript_holds_the_panels_and_leads_back(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     expect_extras(upstream)
 
     html = admin_client.get(PANELS).content.decode()
 
-    # static/js/plan-panels.js moves what #plan-panels holds into the plan page.
     inside = html[html.index('<div id="plan-panels"') : html.index("</main>")]
     assert 'id="template-heading"' in inside and 'id="progress-heading"' in inside
     assert f'<a href="/plans/{PLAN_ID}/" class="link-secondary">← Engagement survey</a>' in html
     assert "<title>Engagement survey · template and progress · " in html
+
+
+def test_htmx_gets_the_panels_alone_with_the_footers_data_time(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+
+    response = admin_client.get(PANELS, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="plan-panels"')  # replaces the placeholder
+    assert "<html" not in html and "<nav" not in html
+    assert 'id="template-heading"' in html and 'id="progress-heading"' in html
+    assert "<time hidden data-panels-as-of datetime=" in html
+
+
+def test_refresh_redirects_at_once_and_the_panels_then_come_fresh(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+
+    response = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/{PLAN_ID}/"
+    assert len(upstream.calls) == 1  # the plan only: no panel call before the redirect
+    upstream.get(PLAN_URL, json=detail())
+    html = admin_client.get(response["Location"]).content.decode()
+    assert f'hx-get="/plans/{PLAN_ID}/panels/?refresh=1"' in html
+    # Once: after the panels came fresh, the page reads them as usual again.
+    expect_extras(upstream)
+    panels = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"})
+    assert 'id="progress-heading"' in panels.content.decode()
+    upstream.get(PLAN_URL, json=detail())
+    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    assert f'hx-get="/plans/{PLAN_ID}/panels/"' in html
+
+
+def test_htmx_refreshing_the_panels_renders_them_instead_of_redirecting(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_extras(upstream)
+    response = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="progress-heading"' in response.content.decode()
+    assert "HX-Request" in response["Vary"]
 
 
 def test_the_panels_page_escapes_a_hostile_plan_name(admin_client, upstream):

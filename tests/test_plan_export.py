@@ -32,12 +32,12 @@ def test_it_exports_every_matching_plan_in_the_lists_order(admin_client, upstrea
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     today = timezone.localdate().strftime("%Y%m%d")
-    assert response["Content-Disposition"] == f'attachment; filename="plans-{today}.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="plans-plan-draft-{today}.csv"'
     rows = read_csv(response)
     assert rows[0] == ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     assert len(rows) == 1 + 69  # all the drafts, not one page
-    assert rows[1][:4] == ["Plan 136", "Engagement Survey", "draft", "Every 4 weeks"]
-    assert rows[3][:4] == ["Plan 132", "Engagement Survey", "draft", "One-off"]
+    assert rows[1][:4] == ["Plan 136", "Engagement Survey", "Draft", "Every 4 weeks"]
+    assert rows[3][:4] == ["Plan 132", "Engagement Survey", "Draft", "One-off"]
     assert rows[1][6] == "http://testserver/plans/580:00000000-0000-4000-8000-000000000136/"
 
 
@@ -121,3 +121,11 @@ def test_the_detail_page_links_to_the_users_export_with_its_search(admin_client,
 def test_the_users_export_of_a_missing_plan_is_a_404(admin_client, upstream):
     upstream.get(PLAN_URL, json={"detail": "Not found."}, status=404)
     assert admin_client.get(f"/plans/{PLAN_ID}/users.csv").status_code == 404
+
+
+def test_the_file_name_says_which_plans_are_in_it(admin_client, upstream):
+    expect_all(upstream)
+    response = admin_client.get("/plans/export.csv?status=active&frequency=Every+4+weeks")
+    today = timezone.localdate().strftime("%Y%m%d")
+    expected = f'attachment; filename="plans-active-every-4-weeks-{today}.csv"'
+    assert response["Content-Disposition"] == expected

@@ -31,8 +31,8 @@ def test_it_works(admin_client, upstream):
     html = response.content.decode()
     assert "Showing 1–25 of 137 plans" in html
     assert 'href="/plans/580:00000000-0000-4000-8000-000000000001/"' in html
-    assert '<span class="badge text-bg-success">active</span>' in html
-    assert "Every 4 weeks" in html and "—" in html  # plan 0 has no frequency
+    assert '<span class="badge text-bg-success">Active</span>' in html
+    assert "<td >Every 4 weeks</td>" in html and "<td >One-off</td>" in html  # plan 0: null
     assert len(upstream.calls) == 1
 
 
@@ -88,9 +88,7 @@ def test_it_shows_an_empty_state(admin_client, upstream):
     assert "No plans" in html
 
 
-@pytest.mark.parametrize(
-    "query", ["per_page=7", "per_page=100000", "per_page=abc", "page=abc", "page=0", "page=-3"]
-)
+@pytest.mark.parametrize("query", ["page=abc", "page=0", "page=-3"])
 def test_it_rejects_bad_paging_before_calling_upstream(admin_client, upstream, query):
     response = admin_client.get(f"/plans/?{query}")
     assert response.status_code == 400
@@ -98,11 +96,39 @@ def test_it_rejects_bad_paging_before_calling_upstream(admin_client, upstream, q
     assert len(upstream.calls) == 0
 
 
-def test_a_page_past_the_end_is_a_404(admin_client, upstream):
-    expect_page(upstream, offset=24975, body=plan_page(137, 24975, 0))
-    response = admin_client.get("/plans/?page=1000")
-    assert response.status_code == 404
-    assert "There is no page 1000 of these results." in response.content.decode()
+def test_a_page_past_the_end_lands_on_the_last_page_with_a_notice(admin_client, upstream):
+    expect_page(upstream, offset=24975, filters={"name": "Plan"}, body=plan_page(137, 24975, 0))
+    response = admin_client.get("/plans/?name=Plan&page=1000")
+    assert response.status_code == 302
+    assert response["Location"] == "/plans/?name=Plan&page=6"
+
+    expect_page(upstream, offset=125, filters={"name": "Plan"})
+    html = admin_client.get(response["Location"]).content.decode()
+    assert "There is no page 1000 of these results: this is page 6, the last one." in html
+    assert "Showing 126–137 of 137 plans" in html
+
+
+def test_a_page_past_the_end_of_a_single_page_lands_on_the_first(admin_client, upstream):
+    expect_page(upstream, offset=50, body=plan_page(3, 50, 0))
+    response = admin_client.get("/plans/?page=3")
+    assert response["Location"] == "/plans/"
+
+
+@pytest.mark.parametrize(
+    ("per_page", "nearest"), [("7", "10"), ("30", "25"), ("100000", "100"), ("abc", "25")]
+)
+def test_an_unknown_page_size_lands_on_the_nearest_with_a_notice(
+    admin_client, upstream, per_page, nearest
+):
+    response = admin_client.get(f"/plans/?name=x&per_page={per_page}&page=4")
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/?name=x&per_page={nearest}"
+    assert len(upstream.calls) == 0
+
+    expect_page(upstream, limit=int(nearest), filters={"name": "x"})
+    html = admin_client.get(response["Location"]).content.decode()
+    assert f"not “{per_page}”: here are {nearest} per page." in html
+    assert f'<option value="{nearest}" selected>{nearest}</option>' in html
 
 
 def test_an_overlong_filter_is_a_form_error(admin_client, upstream):
@@ -135,7 +161,9 @@ def test_it_shows_an_upstream_failure_as_a_friendly_page(admin_client, upstream)
 
 
 def row_names(html: str) -> list[str]:
-    return re.findall(r'<a href="/plans/[^"]+">([^<]+)</a>', html)
+    """The plan names of the table's rows (the phone cards repeat them)."""
+    table = re.search(r"<table.*?</table>", html, re.DOTALL).group(0)
+    return re.findall(r'<a href="/plans/[^"]+">([^<]+)</a>', table)
 
 
 def test_it_filters_by_status_over_every_matching_plan(admin_client, upstream):
@@ -207,8 +235,8 @@ def test_it_rejects_bad_status_frequency_and_sort_before_calling_upstream(
     [
         ("name", ["alpha", "Bravo", "charlie"]),
         ("-name", ["delta", "charlie", "Bravo"]),
-        ("frequency", ["alpha", "charlie", "Bravo"]),  # Monthly, Weekly, then one-offs
-        ("-frequency", ["charlie", "alpha", "Bravo"]),  # one-offs still last
+        ("frequency", ["charlie", "alpha", "Bravo"]),  # Weekly, Monthly, then one-offs
+        ("-frequency", ["alpha", "charlie", "Bravo"]),  # one-offs still last
         ("status", ["Bravo", "delta", "alpha"]),  # stable: active in upstream order
     ],
 )
@@ -247,9 +275,10 @@ def test_a_sorted_column_links_to_the_opposite_order(admin_client, upstream):
     assert 'href="?sort=-name"' in html
 
 
-def test_a_local_page_past_the_end_is_a_404(admin_client, upstream):
-    expect_all(upstream, count=3)
-    assert admin_client.get("/plans/?status=active&page=9").status_code == 404
+def test_a_local_page_past_the_end_lands_on_the_last_page(admin_client, upstream):
+    expect_all(upstream, count=60)
+    response = admin_client.get("/plans/?status=active&page=9")
+    assert response["Location"] == "/plans/?status=active&page=2"
 
 
 # --- Chips, clear, export button, links to details --------------------------------------------
@@ -283,7 +312,125 @@ def test_the_export_button_keeps_the_filters(admin_client, upstream):
 def test_detail_links_carry_the_way_back(admin_client, upstream):
     expect_all(upstream, count=3)
     html = admin_client.get("/plans/?status=active&refresh=0&page=1").content.decode()
-    assert (
-        'href="/plans/580:00000000-0000-4000-8000-000000000001/?back=status%3Dactive%26page%3D1"'
-        in html
+    assert 'href="/plans/580:00000000-0000-4000-8000-000000000001/?back=status%3Dactive"' in html
+
+
+def test_htmx_gets_the_results_alone_and_a_clean_url_to_show(admin_client, upstream):
+    expect_all(upstream, count=3)
+
+    response = admin_client.get(
+        "/plans/?name=&template_name=&status=active&frequency=&per_page=25",
+        headers={"HX-Request": "true"},
     )
+
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/plans/?status=active"
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert "<html" not in html and "<form" not in html
+    assert 'id="result-summary"' in html and "<table" in html
+
+
+def test_the_filter_form_applies_on_change_and_keeps_its_button(admin_client, upstream):
+    expect_page(upstream)
+    html = admin_client.get("/plans/").content.decode()
+    assert 'hx-get="/plans/" hx-trigger="change, submit" hx-target="#plan-results"' in html
+    assert '<button type="submit" class="btn btn-primary">Filter</button>' in html
+    assert '<div id="plan-results">' in html
+
+
+def test_frequencies_sort_by_interval_with_unknown_wordings_then_one_offs_last(
+    admin_client, upstream
+):
+    wordings = [
+        "Annually",
+        None,
+        "Monthly",
+        "Every 4 weeks",
+        "Now and then",
+        "Quarterly",
+        "Weekly",
+        "Every 2 weeks",
+    ]
+    items = [
+        plan_item(n, name=str(wording), frequency=wording) for n, wording in enumerate(wordings)
+    ]
+    expect_all(upstream, items=items)
+    html = admin_client.get("/plans/?sort=frequency").content.decode()
+    assert row_names(html) == [
+        "Weekly",
+        "Every 2 weeks",
+        "Every 4 weeks",
+        "Monthly",
+        "Quarterly",
+        "Annually",
+        "Now and then",
+        "None",
+    ]
+    # The select offers them in the same order.
+    offered = re.findall(r'<option value="([^"]*)"', html[html.index('name="frequency"') :])
+    assert offered[:9] == ["", "one-off", *wordings_in_order(wordings)]
+
+
+def wordings_in_order(wordings):
+    order = ["Weekly", "Every 2 weeks", "Every 4 weeks", "Monthly", "Quarterly", "Annually"]
+    return [*order, "Now and then"]
+
+
+def test_a_value_has_one_label_in_the_table_the_filters_and_the_chips(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get("/plans/?status=active&frequency=one-off").content.decode()
+    assert '<option value="active" selected>Active</option>' in html
+    assert '<option value="one-off" selected>One-off</option>' in html
+    assert "Status: Active" in html and "Frequency: One-off" in html
+
+
+def test_no_export_link_when_nothing_matches(admin_client, upstream):
+    expect_page(upstream, filters={"name": "nothing"}, count=0)
+    html = admin_client.get("/plans/?name=nothing").content.decode()
+    assert "Export CSV" not in html
+
+
+def test_the_unsorted_list_says_whose_order_it_is_with_sorting_a_click_away(admin_client, upstream):
+    expect_page(upstream, filters={"name": "Plan"})
+    html = admin_client.get("/plans/?name=Plan&page=1").content.decode()
+    assert "These plans are in Perform &amp; Engage 365’s own order." in html
+    assert '<a href="/plans/?name=Plan&amp;sort=name">Sort them by name</a>' in html
+    assert len(upstream.calls) == 1
+
+
+def test_a_sorted_list_does_not_say_it(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get("/plans/?sort=name").content.decode()
+    assert "own order" not in html
+
+
+def test_on_phones_the_plans_are_cards_and_the_filters_fold_behind_a_count(admin_client, upstream):
+    expect_all(upstream, count=3, filters={"name": "Plan"})
+    html = admin_client.get("/plans/?name=Plan&status=active").content.decode()
+    assert '<details class="filters-toggle mb-3">' in html
+    assert 'Filters <span id="filters-in-use">(2)</span></summary>' in html
+    cards = html[
+        html.index('<ul class="plan-cards') : html.index("</ul>", html.index("plan-cards"))
+    ]
+    assert cards.count("<li") == 1  # plan 1, the only active one
+    assert '<span class="badge text-bg-success">Active</span>' in cards
+    assert "Engagement Survey" in cards
+
+
+def test_htmx_updates_the_filter_count_too(admin_client, upstream):
+    expect_all(upstream, count=3)
+    html = admin_client.get(
+        "/plans/?status=active", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert '<span id="filters-in-use" hx-swap-oob="true">(1)</span>' in html
+
+
+def test_a_list_error_names_the_filters_and_links_to_the_list_without_them(admin_client, upstream):
+    upstream.get(PLANS_URL, status=503)
+    upstream.get(PLANS_URL, status=503)
+    upstream.get(PLANS_URL, status=503)
+    html = admin_client.get("/plans/?name=Zürich&status=draft").content.decode()
+    assert "filtered by plan name “Zürich”, status “Draft”" in html
+    assert '<a class="btn btn-link" href="/plans/">All plans, without filters</a>' in html
+    assert "Details for your administrator" in html

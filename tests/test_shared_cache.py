@@ -27,7 +27,9 @@ from tests.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = re.compile(r'Data as of <time datetime="([^"]+)" data-local-time>([^<]+)</time>')
+AS_OF = re.compile(
+    r'Data as of <time id="data-as-of" datetime="([^"]+)" data-local-time>([^<]+)</time>'
+)
 
 
 @pytest.fixture
@@ -155,7 +157,14 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
 
     assert response.status_code == 302
     assert response["Location"] == f"/plans/{PLAN_ID}/"
-    assert len(upstream.calls) == 5, "the plan, every panel and participation call, afresh"
-    html = admin_client.get(PANELS).content.decode()
+    assert len(upstream.calls) == 1, "the plan, bypassing the cache; the panels do not wait"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert f'hx-get="{PANELS}?refresh=1"' in page, "the panels' own request refreshes them"
+    html = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"}).content.decode()
     assert "1 of 10 conversations completed" in html, "the panels now show the fresh copy"
-    assert len(upstream.calls) == 5
+    assert len(upstream.calls) == 1 + 4, "the plan again and every panel call, bypassing the cache"
+    participation = f"/plans/{PLAN_ID}/participation/"
+    assert f'hx-get="{participation}?refresh=1"' in page, "and participation's its own"
+    response = admin_client.get(f"{participation}?refresh=1", headers={"HX-Request": "true"})
+    assert "<strong>1</strong> not started" in response.content.decode()
+    assert len(upstream.calls) == 1 + 4 + 2, "the plan again and its conversations, afresh"

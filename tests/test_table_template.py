@@ -28,12 +28,11 @@ def render(table, query: str = "") -> str:
     return table.as_html(request)
 
 
-def test_it_is_the_template_of_every_table():
-    # Every table writes its rows out for speed, on top of this template.
+def test_it_is_the_template_of_every_table_and_extends_django_tables2s():
     for table in (PlanTable, UserTable, DepartmentTable):
-        assert table._meta.template_name == "plans/written_out_table.html"
-    source = Path(settings.BASE_DIR, "templates/plans/written_out_table.html").read_text()
-    assert source.startswith('{% extends "plans/table.html" %}')
+        assert table._meta.template_name == "plans/table.html"
+    source = Path(settings.BASE_DIR, "templates/plans/table.html").read_text()
+    assert source.startswith('{% extends "django_tables2/bootstrap5-responsive.html" %}')
 
 
 def headers(html: str) -> list[str]:
