@@ -10,7 +10,7 @@ PORT ?= 8000
 -include .env
 export
 
-.PHONY: run serve bench test lint format install install-dev clean
+.PHONY: run serve bench bench-scale test lint format install install-dev clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3 --version)"; exit 1; }
@@ -53,6 +53,10 @@ serve: install
 ## bench: the benchmark of bench/run.py (demo API with 50 ms latency, gunicorn, ~2 minutes)
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+## bench-scale: bench/scale.py, lists that need every plan at 137 to 20,000 plans (~5 minutes)
+bench-scale: install-dev
+	$(BIN)/python bench/scale.py
 
 ## test: lint and types, then the whole suite (service, views, end-to-end, browser)
 test: install-dev node_modules/.installed

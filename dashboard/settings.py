@@ -325,6 +325,10 @@ PE365_READINESS_TIMEOUT = env_number("PE365_READINESS_TIMEOUT", 3, minimum=0.1, 
 # Upstream calls one dashboard request may have in flight at once (whole-set reads,
 # side panels, participation scans).
 PE365_CONCURRENCY = env_int("PE365_CONCURRENCY", 8, minimum=1, maximum=32)
+# The most items one page reads of a list: filtering by status or frequency, sorting and
+# exporting read every plan matching the name and template filters, and hold them in
+# memory. Past it the page asks the HR admin to narrow the list.
+PE365_MAX_ROWS = env_int("PE365_MAX_ROWS", 50_000, minimum=100, maximum=1_000_000)
 PE365_DEMO = env_bool("PE365_DEMO", False)
 # Added latency of the built-in demo API, to make it feel (and benchmark) like a remote one.
 PE365_DEMO_LATENCY_MS = env_int("PE365_DEMO_LATENCY_MS", 0, minimum=0, maximum=60000)

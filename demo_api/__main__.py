@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .data import PLAN_COUNT
 from .server import DEMO_API_KEY, DEMO_USERNAME, DemoServer
 
 
@@ -17,6 +18,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fault", default="NONE", help="server-wide fault, e.g. 503 or slow:5 (NONE: none)"
     )
+    parser.add_argument(
+        "--plans",
+        type=int,
+        default=None,
+        help=f"serve this many generated plans instead of the usual {PLAN_COUNT}",
+    )
     parser.add_argument("--username", default=DEMO_USERNAME)
     parser.add_argument("--api-key", default=DEMO_API_KEY)
     args = parser.parse_args(argv)
@@ -29,8 +36,9 @@ def main(argv: list[str] | None = None) -> None:
             api_key=args.api_key,
             latency_ms=args.latency_ms,
             fault=None if args.fault.upper() == "NONE" else args.fault,
+            plans=args.plans,
         )
-    except ValueError as error:  # an unknown fault kind
+    except ValueError as error:  # an unknown fault kind or too few plans
         parser.error(str(error))
     print(f"Demo API serving at {server.url} (API root; endpoints under /api/v2/)", flush=True)
     try:

@@ -19,7 +19,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SEED = 365
-PLAN_COUNT = 150
+PLAN_COUNT = 150  # the default; `python -m demo_api --plans N` serves N instead
+# Random names a plan draws before it takes a numbered one ("… (2)"): the random names
+# run out long before a large organisation's tens of thousands of plans.
+NAME_DRAWS = 20
 USER_COUNT = 5000
 COMPANY_WIDE_PLAN_NAME = "Company-wide engagement survey 2026"
 COMPANY_WIDE_USER_COUNT = 3000
@@ -144,6 +147,7 @@ _ASCII_EXTRA = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": 
 class Dataset:
     templates: list[dict[str, Any]]
     plans: list[dict[str, Any]]  # detail form; the list form is a subset of keys
+    plan_items: list[dict[str, Any]]  # list form (PLAN_LIST_FIELDS), in the same order
     conversations: list[dict[str, Any]]
     people: list[dict[str, Any]]  # the users endpoint's records
     templates_by_id: dict[str, dict[str, Any]]
@@ -219,7 +223,10 @@ def _random_plan_name(rng: random.Random, template: str, users: list[dict[str, s
 
 
 def _plans(
-    rng: random.Random, templates: list[dict[str, Any]], users: list[dict[str, str]]
+    rng: random.Random,
+    templates: list[dict[str, Any]],
+    users: list[dict[str, str]],
+    count: int,
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """The plans, and the departments they are assigned to."""
     usable = [t for t in templates if not t["draft"]]  # a draft template cannot be planned
@@ -236,14 +243,22 @@ def _plans(
         "1:1 – 山田 花子": ("Manager 1:1", "active", None),
         "Évaluation annuelle 2026 – équipe Montréal": ("Évaluation annuelle", "active", None),
     }
-    specs = list(fixed.items())
+    specs = list(fixed.items())[:count]
     names = set(fixed)
-    while len(specs) < PLAN_COUNT:
+    while len(specs) < count:
         template = rng.choice(usable)["name"]
         name = _random_plan_name(rng, template, users)
-        if name not in names:
-            names.add(name)
-            specs.append((name, (template, None, None)))
+        draws = 1
+        while name in names and draws < NAME_DRAWS:
+            template = rng.choice(usable)["name"]
+            name = _random_plan_name(rng, template, users)
+            draws += 1
+        number = 1
+        while name in names:
+            number += 1
+            name = f"{_random_plan_name(rng, template, users)} ({number})"
+        names.add(name)
+        specs.append((name, (template, None, None)))
 
     plans = []
     for name, (template_name, status, user_count) in specs:
@@ -270,8 +285,9 @@ def _plans(
                 "assigned_departments": sorted(assigned_departments, key=lambda d: d["name"]),
             }
         )
-    # Drawn like every other plan, then given the name of an earlier one.
-    plans[-1]["name"] = SHARED_PLAN_NAME
+    if len(plans) > len(fixed):
+        # Drawn like every other plan, then given the name of a showcase plan.
+        plans[-1]["name"] = SHARED_PLAN_NAME
     return plans, departments
 
 
@@ -390,26 +406,42 @@ def _conversations(
     return conversations
 
 
-def generate() -> Dataset:
-    """Build the whole data set from scratch (uncached; the accessors below cache it)."""
+def generate(*, plans: int = PLAN_COUNT) -> Dataset:
+    """Build the whole data set from scratch (uncached; the accessors below cache it).
+
+    `plans` sets how many plans there are; with the default, the data set is the same
+    in every release, so tests and screenshots can name its plans.
+    """
     rng = random.Random(SEED)  # noqa: S311 - reproducible fake data, not security
     users = _users(rng)
     templates = _templates(rng)
-    plans, departments = _plans(rng, templates, users)
+    plan_list, departments = _plans(rng, templates, users, plans)
     # Drawn after the plans, so plans, templates and users stay as they were.
     people = _people(rng, users, departments)
     return Dataset(
         templates=templates,
-        plans=plans,
-        conversations=_conversations(rng, plans, templates),
+        plans=plan_list,
+        plan_items=[{field: plan[field] for field in PLAN_LIST_FIELDS} for plan in plan_list],
+        conversations=_conversations(rng, plan_list, templates),
         people=people,
         templates_by_id={t["api_id"]: t for t in templates},
-        plans_by_id={p["api_id"]: p for p in plans},
+        plans_by_id={p["api_id"]: p for p in plan_list},
     )
 
 
 _lock = threading.Lock()
 _dataset: Dataset | None = None
+_plan_count = PLAN_COUNT
+
+
+def use_plan_count(plans: int) -> None:
+    """Serve `plans` plans from now on in this process (`python -m demo_api --plans N`)."""
+    global _dataset, _plan_count
+    if plans < 1:
+        raise ValueError(f"the demo API needs at least one plan, not {plans}")
+    with _lock:
+        if plans != _plan_count:
+            _plan_count, _dataset = plans, None
 
 
 def dataset() -> Dataset:
@@ -418,13 +450,18 @@ def dataset() -> Dataset:
     if _dataset is None:
         with _lock:
             if _dataset is None:
-                _dataset = generate()
+                _dataset = generate(plans=_plan_count)
     return _dataset
 
 
 def plans() -> list[dict[str, Any]]:
     """All plans in a stable order, in detail form (list endpoint fields plus assignments)."""
     return dataset().plans
+
+
+def plan_items() -> list[dict[str, Any]]:
+    """All plans in the same order, in list form (the fields of PLAN_LIST_FIELDS)."""
+    return dataset().plan_items
 
 
 def plan_by_id(api_id: str) -> dict[str, Any] | None:

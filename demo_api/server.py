@@ -192,6 +192,7 @@ class DemoServer:
         api_key: str = DEMO_API_KEY,
         latency_ms: float = 0,
         fault: str | None = None,
+        plans: int | None = None,
     ) -> None:
         self.fault = parse_fault(fault)
         if fault and self.fault is None:
@@ -204,6 +205,8 @@ class DemoServer:
         self._by_path: dict[str, int] = {}
         self._thread: threading.Thread | None = None
         self.httpd = _HTTPServer((host, port), self)
+        if plans is not None:
+            data.use_plan_count(plans)
         data.dataset()  # generate now, so that no client request pays for it
 
     @property
@@ -461,9 +464,13 @@ class _Handler(BaseHTTPRequestHandler):
 def _list_plans(params: Params) -> list[dict[str, Any]]:
     name = _param(params, "name").casefold()
     template = _param(params, "template_name").casefold()
+    # Made once, not per call: a demo of 20,000 plans must answer like a real API.
+    items = data.plan_items()
+    if not (name or template):
+        return items
     return [
-        {field: plan[field] for field in data.PLAN_LIST_FIELDS}
-        for plan in data.plans()
+        plan
+        for plan in items
         if name in plan["name"].casefold() and template in plan["template_name"].casefold()
     ]
 

@@ -46,12 +46,14 @@ def wait_until_up(url: str, *, process: subprocess.Popen[bytes], timeout: float 
 
 
 @contextmanager
-def running(args: list[str], *, env: dict[str, str], ready_url: str) -> Iterator[None]:
+def running(
+    args: list[str], *, env: dict[str, str], ready_url: str, timeout: float = 30
+) -> Iterator[None]:
     """Run `args` until the block ends; on failure, show the tail of its output."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until_up(ready_url, process=process)
+            wait_until_up(ready_url, process=process, timeout=timeout)
             yield
         except Exception:
             log.seek(0)
@@ -80,12 +82,19 @@ class DemoAPI:
 
 
 @contextmanager
-def demo_api(*, latency_ms: float = 0, fault: str = "NONE") -> Iterator[DemoAPI]:
+def demo_api(
+    *, latency_ms: float = 0, fault: str = "NONE", plans: int | None = None
+) -> Iterator[DemoAPI]:
+    """The demo API; `plans` makes it serve that many generated plans (slower to start)."""
     port = free_port()
     args = [PYTHON, "-m", "demo_api", "--port", str(port)]
     args += ["--latency-ms", str(latency_ms), "--fault", fault]
+    if plans is not None:
+        args += ["--plans", str(plans)]
     url = f"http://127.0.0.1:{port}"
-    with running(args, env=dict(os.environ), ready_url=f"{url}/_demo/stats"):
+    # Generating tens of thousands of plans takes a while on a busy machine.
+    timeout = 30 if plans is None else 30 + plans / 100
+    with running(args, env=dict(os.environ), ready_url=f"{url}/_demo/stats", timeout=timeout):
         yield DemoAPI(url)
 
 

@@ -75,3 +75,17 @@ class TooManyCalls(UpstreamError):
 
     status_code = 503
     title = "Too much to read for one page"
+
+
+class TooManyRows(UpstreamError):
+    """A list holds more rows than one page may read (PE365_MAX_ROWS)."""
+
+    status_code = 422
+    title = "Too many to read at once"
+
+    def __init__(
+        self, message: str, *, count: int, max_rows: int, detail: str = "", path: str = ""
+    ) -> None:
+        super().__init__(message, detail=detail, path=path, upstream_status=200)
+        self.count = count
+        self.max_rows = max_rows

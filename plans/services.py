@@ -15,7 +15,7 @@ from typing import Any
 
 from plans.api import reader
 from plans.api.client import Client, client_for, release_client
-from plans.api.pages import PAGE_SIZE, read_all
+from plans.api.pages import read_all, read_upto
 from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
@@ -48,7 +48,7 @@ from plans.api.results import (
     TemplateConversations,
     User,
 )
-from plans.exceptions import NotFound, UpstreamError
+from plans.exceptions import NotFound, TooManyRows, UpstreamError
 
 __all__ = [
     "COMPLETED",
@@ -89,7 +89,8 @@ __all__ = [
     "upstream_check",
 ]
 
-# Plan progress scans the plan's completed conversations for the latest completion date.
+# Plan progress scans the plan's completed conversations for the latest completion date;
+# past this many pages it shows the latest of those it read.
 MAX_CONVERSATION_PAGES = 50
 
 
@@ -122,9 +123,34 @@ def plan_list(
 def plan_list_all(
     *, client: Client, name: str = "", template_name: str = ""
 ) -> tuple[PlanSummary, ...]:
-    """Every plan matching the filters, in the API's order (to filter by status, sort, export)."""
-    items = read_all(client, PLANS_PATH, _name_filters(name, template_name), what="a plan list")
-    return tuple(reader.plan_summary(item, path=PLANS_PATH) for item in items)
+    """Every plan matching the filters, in the API's order (to filter by status, sort, export).
+
+    Read once for the request and kept in the shared cache for PE365_CACHE_TTL, so
+    paging through the list or exporting it right after calls the API no more.
+    Raises `TooManyRows` when more plans match than PE365_MAX_ROWS.
+    """
+    try:
+        return read_all(
+            client,
+            PLANS_PATH,
+            _name_filters(name, template_name),
+            what="a plan list",
+            parse=_plan_summary,
+        )
+    except TooManyRows as error:
+        raise TooManyRows(
+            f"These filters match {error.count:,} plans, more than the dashboard filters, "
+            f"sorts or exports at once ({error.max_rows:,}). Narrow the list by plan name "
+            "or template.",
+            detail=error.detail,
+            path=error.path,
+            count=error.count,
+            max_rows=error.max_rows,
+        ) from None
+
+
+def _plan_summary(item: Any) -> PlanSummary:
+    return reader.plan_summary(item, path=PLANS_PATH)
 
 
 def plan_get(*, client: Client, api_id: str) -> PlanDetail:
@@ -154,26 +180,22 @@ def template_get(*, client: Client, api_id: str) -> Template:
     return reader.template(data, path=path)
 
 
-def _conversations_page(
-    client: Client, plan_name: str, status: str, limit: int, offset: int
-) -> tuple[int, list[Any]]:
-    """(count, results) of one page of a plan's conversations with one status."""
+def _drafts_count(client: Client, plan_name: str) -> int:
+    """How many of the plan's conversations are drafts: the count of a one-row page."""
     params: dict[str, str | int] = {
         "plan_name": plan_name,
-        "status": status,
-        "limit": limit,
-        "offset": offset,
+        "status": "draft",
+        "limit": 1,
+        "offset": 0,
     }
     data = client.get_json(CONVERSATIONS_PATH, params)
-    return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
+    return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")[0]
 
 
-def _latest_completion(conversations: list[Any]) -> datetime | None:
-    dates = [
-        reader.Reader(item, path=CONVERSATIONS_PATH, what="a conversation").moment("completed_date")
-        for item in conversations
-    ]
-    return max((d for d in dates if d is not None), default=None)
+def _completion(item: Any) -> datetime | None:
+    return reader.Reader(item, path=CONVERSATIONS_PATH, what="a conversation").moment(
+        "completed_date"
+    )
 
 
 def _run_now(function: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -192,37 +214,28 @@ def plan_progress(*, client: Client, plan_name: str, pool: Executor | None = Non
     Calls: one `status=draft&limit=1` (its `count` is the number of drafts) and the
     pages of `status=final` (the first page's `count` is the number completed; the API
     documents no ordering, so the latest `completed_date` needs every completed
-    conversation). With a `pool`, the draft count and the first final page run
-    together, then the remaining final pages run together; without one the same calls
-    run one after another.
+    conversation, up to MAX_CONVERSATION_PAGES pages). With a `pool`, the draft count runs
+    beside the first final page, and the remaining final pages run on the same pool.
     """
     if not plan_name:
         # An empty filter is no filter upstream: it would count every conversation.
         raise NotFound("The plan has no name to look its conversations up by.")
-    submit = pool.submit if pool else _run_now
-    drafts = submit(_conversations_page, client, plan_name, "draft", 1, 0)
-    first = submit(_conversations_page, client, plan_name, "final", PAGE_SIZE, 0)
-    final_count, results = first.result()
-    # Further pages use the page size the API actually served (it may cap `limit`).
-    step = len(results)
-    # A range, not a list: its length and slice cost nothing whatever the count says.
-    offsets = range(step, final_count, step) if step else range(0)
-    complete = len(offsets) < MAX_CONVERSATION_PAGES
-    pages = [
-        submit(_conversations_page, client, plan_name, "final", step, offset)
-        for offset in offsets[: MAX_CONVERSATION_PAGES - 1]
-    ]
-    conversations = list(results)
-    for page in pages:
-        conversations.extend(page.result()[1])
-    draft_count = drafts.result()[0]
-    complete = complete and len(conversations) >= final_count
+    drafts = (pool.submit if pool else _run_now)(_drafts_count, client, plan_name)
+    finals = read_upto(
+        client,
+        CONVERSATIONS_PATH,
+        {"plan_name": plan_name, "status": "final"},
+        what="a conversation list",
+        parse=_completion,
+        max_pages=MAX_CONVERSATION_PAGES,
+        pool=pool,
+    )
     return PlanProgress(
-        draft=draft_count,
-        final=final_count,
-        last_completed=_latest_completion(conversations),
-        complete=complete,
-        scanned=len(conversations),
+        draft=drafts.result(),
+        final=finals.count,
+        last_completed=max((d for d in finals.items if d is not None), default=None),
+        complete=finals.complete,
+        scanned=len(finals.items),
     )
 
 
@@ -300,9 +313,15 @@ def _standing(conversations: Iterable[Conversation]) -> Standing:
     )
 
 
-def _conversations(client: Client, params: dict[str, str | int]) -> list[Conversation]:
-    items = read_all(client, CONVERSATIONS_PATH, params, what="a conversation list")
-    return [reader.conversation(item, path=CONVERSATIONS_PATH) for item in items]
+def _conversation(item: Any) -> Conversation:
+    return reader.conversation(item, path=CONVERSATIONS_PATH)
+
+
+def _conversations(client: Client, params: dict[str, str | int]) -> tuple[Conversation, ...]:
+    """Every conversation matching `params`: read at once, kept as one value (read_all)."""
+    return read_all(
+        client, CONVERSATIONS_PATH, params, what="a conversation list", parse=_conversation
+    )
 
 
 def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
@@ -345,6 +364,10 @@ def people_find(*, client: Client, name: str, limit: int) -> PeopleFound:
     return PeopleFound(count=count, people=people)
 
 
+def _person(item: Any) -> Person:
+    return reader.person(item, path=USERS_PATH)
+
+
 def person_find(*, client: Client, name: str, api_id: str) -> Person:
     """The person with id `api_id` among those whose name contains `name`.
 
@@ -352,8 +375,7 @@ def person_find(*, client: Client, name: str, api_id: str) -> Person:
     dashboard's links carry the person's full name, which matches a handful of people.
     """
     params: dict[str, str | int] = {"name": name}
-    for item in read_all(client, USERS_PATH, params, what="a user list"):
-        person = reader.person(item, path=USERS_PATH)
+    for person in read_all(client, USERS_PATH, params, what="a user list", parse=_person):
         if person.api_id == api_id:
             return person
     raise NotFound(f"Nobody whose name contains “{name}” has that id.", path=USERS_PATH)
@@ -482,5 +504,8 @@ def template_list(*, client: Client) -> tuple[Template, ...]:
     The plan list's template filter offers them as a choice; the shared cache keeps
     them like every other answer.
     """
-    items = read_all(client, TEMPLATES_PATH, {}, what="a template list")
-    return tuple(reader.template(item, path=TEMPLATES_PATH) for item in items)
+    return read_all(client, TEMPLATES_PATH, {}, what="a template list", parse=_template)
+
+
+def _template(item: Any) -> Template:
+    return reader.template(item, path=TEMPLATES_PATH)

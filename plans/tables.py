@@ -113,9 +113,11 @@ class PlanListData(_PlanNames, TableListData):
     def order_by(self, aliases: Any) -> None:
         for alias in reversed(aliases):  # least significant key first: stable sorts compose
             order = OrderBy(alias)
-            accessor = self.table.columns[order.bare].accessor
+            # Plans are dataclasses and every column reads one field: getattr, not
+            # Accessor.resolve, whose generality is most of the cost of sorting 5,000 plans.
+            field = str(self.table.columns[order.bare].accessor)
             sort_key = self.SORT_KEYS.get(order.bare, _text_sort_key)
-            keys = {id(plan): sort_key(accessor.resolve(plan, quiet=True)) for plan in self.data}
+            keys = {id(plan): sort_key(getattr(plan, field)) for plan in self.data}
             # Within each group in the requested direction; the groups always in order.
             self.data.sort(key=lambda plan: keys[id(plan)][1:], reverse=order.is_descending)
             self.data.sort(key=lambda plan: keys[id(plan)][0])

@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -29,7 +30,7 @@ from django_htmx.middleware import HtmxDetails
 import audit
 from plans import services
 from plans.charts import overview_charts
-from plans.exceptions import UpstreamError
+from plans.exceptions import TooManyRows, UpstreamError
 from plans.exports import csv_response
 from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
 from plans.forms import (
@@ -65,14 +66,15 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-View = Callable[..., HttpResponse]
+# Exports answer with a StreamingHttpResponse, pages with an HttpResponse.
+View = Callable[..., HttpResponseBase]
 
 
 def view_plans_required(view: View) -> View:
     """Plan pages: the view_plans permission, and only GET or HEAD (they change nothing)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             response = render(request, "405.html", status=405)
             response["Allow"] = "GET, HEAD"
@@ -108,6 +110,22 @@ def _all_matching_plans(
     filterset.offer_frequencies(plans)
     data = PlanListData(filterset.filter_plans(plans))
     return PlanTable(data, order_by=filterset.sort or None, back=back)
+
+
+def _too_many_plans(
+    request: HttpRequest, filterset: PlanFilter, error: TooManyRows
+) -> HttpResponse:
+    """The list page without a table, saying so and offering the ways to narrow it."""
+    filterset.offer_frequencies(())
+    context = {
+        "filter": filterset,
+        "too_many": error,
+        "without_local_options_url": _url_without(
+            request, "plans:list", "status", "frequency", "sort"
+        ),
+    }
+    response = render(request, "plans/plan_list.html", context, status=error.status_code)
+    return _for_htmx(request, response)
 
 
 def _list_url(query: list[tuple[str, object]]) -> str:
@@ -215,7 +233,10 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     back = list_query(urlencode(clean_query))
     if filterset.needs_all_plans:
         # The API cannot filter by status or frequency, nor sort: read every match.
-        table = _all_matching_plans(filterset, client, back=back)
+        try:
+            table = _all_matching_plans(filterset, client, back=back)
+        except TooManyRows as error:
+            return _too_many_plans(request, filterset, error)
     else:
         # The plain list costs one upstream call per page.
         data = PlanPageData(
@@ -299,20 +320,29 @@ def _export_name(filterset: PlanFilter) -> str:
 
 
 @view_plans_required
-def plan_export(request: HttpRequest) -> HttpResponse:
-    """Every plan of the list's current filters and sort order, as CSV."""
+def plan_export(request: HttpRequest) -> HttpResponseBase:
+    """Every plan of the list's current filters and sort order, as CSV.
+
+    Every plan is read before the response starts, so an upstream failure is still an
+    error page; the rows are then written out as the download goes.
+    """
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
         filterset.offer_frequencies(())
         return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
     client = services.client_for(request)
     _choose_template(filterset, client)
-    table = _all_matching_plans(filterset, client)
+    try:
+        table = _all_matching_plans(filterset, client)
+    except TooManyRows as error:
+        return _too_many_plans(request, filterset, error)
     try:
         audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=len(table.data))
     except audit.AuditUnavailable as error:
         return audit.refusal(request, error)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
+    # What build_absolute_uri() puts before a path, worked out once for every row.
+    origin = request.build_absolute_uri("/").removesuffix("/")
     rows = (
         [
             plan.name,
@@ -321,7 +351,7 @@ def plan_export(request: HttpRequest) -> HttpResponse:
             frequency_label(plan.frequency),
             plan.api_id,
             plan.template_api_id,
-            request.build_absolute_uri(url) if (url := plan_url(plan.api_id)) else "",
+            f"{origin}{url}" if (url := plan_url(plan.api_id)) else "",
         ]
         for plan in table.data
     )
@@ -587,7 +617,7 @@ def _participation_context(
 
 
 @view_plans_required
-def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponse:
+def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
     """The plan's assigned users, with where they stand, as the participation list filters
     and sorts them (or the plan page's search, which sets `q` only), as CSV."""
     form = ParticipationForm(request.GET)

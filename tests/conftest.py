@@ -175,7 +175,8 @@ def slow_empty_page(request):
 
 
 def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):
-    """The pages plan_list_all reads: limit=100 each, offset = rows received so far."""
+    """The pages plan_list_all reads: the first asks for 100 rows, and once it has served
+    `page_size`, the others ask for `page_size` rows each at offsets 1, 2, … page sizes."""
     items = items if items is not None else [plan_item(n) for n in range(count)]
     for offset in range(0, max(len(items), 1), page_size):
         upstream.get(
@@ -183,7 +184,11 @@ def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):
             json={"count": len(items), "results": items[offset : offset + page_size]},
             match=[
                 matchers.query_param_matcher(
-                    {**(filters or {}), "limit": "100", "offset": str(offset)}
+                    {
+                        **(filters or {}),
+                        "limit": str(100 if offset == 0 else page_size),
+                        "offset": str(offset),
+                    }
                 )
             ],
         )

@@ -639,3 +639,48 @@ def test_cli_serves_until_ctrl_c() -> None:
 def test_unknown_magic_value_is_an_ordinary_value(get, value: str) -> None:
     assert get(PLANS, name=value).json()["count"] == 0
     assert get(plan_path(value)).status_code == 404
+
+
+# -- data sets of any size -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 137, 3000])
+def test_it_generates_any_number_of_plans_with_unique_names_and_ids(count: int) -> None:
+    dataset = data.generate(plans=count)
+    assert len(dataset.plans) == len(dataset.plan_items) == count
+    names = [plan["name"] for plan in dataset.plans]
+    # Unique, but for the last plan, which shares a showcase plan's name on purpose.
+    shared = count > 7
+    assert len(set(names)) == count - shared
+    assert (names[-1] == data.SHARED_PLAN_NAME) == shared
+    assert len({plan["api_id"] for plan in dataset.plans}) == count
+    assert dataset.plan_items[-1] == {
+        field: dataset.plans[-1][field] for field in data.PLAN_LIST_FIELDS
+    }
+
+
+def test_the_default_data_set_is_its_usual_size() -> None:
+    assert data.generate() == data.generate(plans=data.PLAN_COUNT)
+    assert len(data.dataset().plans) == data.PLAN_COUNT == 150
+
+
+def test_cli_serves_the_number_of_plans_asked_for_in_pages_of_at_most_100() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "demo_api", "--port", "0", "--plans", "1234"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = re.search(r"http://\S+", process.stdout.readline()).group(0)
+        page = requests.get(
+            url + PLANS, params={"limit": 500, "offset": 1200}, auth=AUTH, timeout=TIMEOUT
+        ).json()
+        assert page["count"] == 1234
+        assert len(page["results"]) == 34
+        capped = requests.get(url + PLANS, params={"limit": 500}, auth=AUTH, timeout=TIMEOUT)
+        assert len(capped.json()["results"]) == 100
+    finally:
+        process.kill()
+        process.communicate()

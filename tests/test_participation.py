@@ -75,7 +75,7 @@ def names_in(html: str) -> list[str]:
 
 
 def read_csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode().removeprefix("\ufeff"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode().removeprefix("\ufeff"))))
 
 
 # --- The use case --------------------------------------------------------------------------

@@ -2,9 +2,10 @@ import csv
 import io
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from plans.exports import neutralise
+from plans.exports import ROWS_PER_CHUNK, csv_lines, neutralise
 from tests.conftest import (
     PLAN_ID,
     PLAN_URL,
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def read_csv(response) -> list[list[str]]:
-    body = response.content.decode("utf-8")
+    assert isinstance(response, StreamingHttpResponse)
+    body = response.getvalue().decode("utf-8")
     assert body.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
     return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
@@ -61,6 +63,39 @@ def test_it_neutralises_formulas(admin_client, upstream):
         "'\rx",
         "Plain – é",
     ]
+
+
+def test_it_streams_the_export(admin_client, upstream):
+    expect_all(upstream, count=1234)
+
+    response = admin_client.get("/plans/export.csv?sort=name")
+
+    assert isinstance(response, StreamingHttpResponse)
+    chunks = iter(response.streaming_content)
+    assert next(chunks).decode() == (
+        '\ufeff"Plan","Template","Status","Frequency","Plan ID","Template ID","Link"\r\n'
+    )
+    rows = next(chunks).decode().splitlines()
+    assert len(rows) == ROWS_PER_CHUNK
+    assert rows[0].startswith('"Plan 000","Engagement Survey","Draft","One-off",')
+    assert sum(chunk.count(b"\r\n") for chunk in chunks) == 1234 - ROWS_PER_CHUNK
+
+
+def test_the_first_lines_leave_before_the_rows_are_all_made():
+    made = []
+
+    def rows():
+        for n in range(3 * ROWS_PER_CHUNK):
+            made.append(n)
+            yield [f"Plan {n}", "=1+1"]
+
+    lines = csv_lines(["Plan", "Note"], rows())
+
+    assert next(lines) == '\ufeff"Plan","Note"\r\n'
+    assert made == []
+    assert next(lines).startswith('"Plan 0","\'=1+1"\r\n"Plan 1",')
+    assert len(made) == ROWS_PER_CHUNK
+    assert sum(chunk.count("\r\n") for chunk in lines) == 2 * ROWS_PER_CHUNK
 
 
 @pytest.mark.parametrize(("value", "safe"), [(None, ""), ("a=b", "a=b"), ("-", "'-")])

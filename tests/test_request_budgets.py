@@ -83,18 +83,32 @@ def test_a_page_of_slow_calls_ends_at_its_budget_not_at_the_sum_of_their_timeout
     upstream.add_callback("GET", PLANS_URL, callback=slow_page)
     started = time.monotonic()
 
+    client = make_client(timeout=1)
     with pytest.raises(UpstreamTimeout, match="within 1 seconds"):
-        services.plan_list_all(client=make_client(timeout=1))
+        services.plan_list_all(client=client)
 
     assert time.monotonic() - started < 1 + 1
-    assert len(upstream.calls) <= 3
+    # The first page, then the others at once: no call starts once the second alone
+    # would end past the budget.
+    assert len(upstream.calls) <= 1 + 2 * client.concurrency
 
 
 # --- Calls --------------------------------------------------------------------------------
 
 
+def any_page_of(count: int):
+    """A `responses` callback: the page of `count` plans the query asks for."""
+
+    def page(request):
+        offset, limit = int(request.params["offset"]), int(request.params["limit"])
+        return 200, {}, json.dumps(plan_page(count, offset, limit))
+
+    return page
+
+
 def test_a_page_that_needs_more_calls_than_allowed_stops_with_a_clear_message(upstream):
-    expect_pages(upstream, count=60_000, offsets=(0, 100, 200))
+    # Its pages are read at once: which two follow the first is up to the threads.
+    upstream.add_callback("GET", PLANS_URL, callback=any_page_of(30_000))
 
     with pytest.raises(TooManyCalls) as raised:
         services.plan_list_all(client=make_client(max_calls=3))
@@ -109,7 +123,7 @@ def test_the_list_page_says_to_narrow_it_when_it_needs_too_many_calls(
     admin_client, upstream, settings
 ):
     settings.PE365_MAX_CALLS = 2
-    expect_pages(upstream, count=60_000, offsets=(0, 100))
+    upstream.add_callback("GET", PLANS_URL, callback=any_page_of(30_000))
 
     response = admin_client.get("/plans/", {"sort": "name"})
 
@@ -152,6 +166,32 @@ def test_a_429_holds_every_further_call_of_the_request_until_retry_after(upstrea
 
     assert arrivals["template"] - throttled_at[0] >= 0.95, "held by the other call's 429"
     assert arrivals["plans retried"] - throttled_at[0] >= 0.95
+
+
+def test_a_429_to_one_page_of_a_whole_set_holds_every_other_page_until_retry_after(upstream):
+    guard = threading.Lock()
+    throttled_at: list[float] = []
+    arrivals: list[tuple[int, float]] = []
+
+    def pages_one_throttled_once(request):
+        offset = int(request.params["offset"])
+        with guard:
+            now = time.monotonic()
+            if offset == 300 and not throttled_at:
+                throttled_at.append(now)
+                return 429, {"Retry-After": "1"}, '{"detail": "Request was throttled."}'
+            arrivals.append((offset, now))
+        time.sleep(0.1)  # the pages in flight when the 429 comes are answered after it
+        return 200, {}, json.dumps(plan_page(1000, offset, 100))
+
+    upstream.add_callback("GET", PLANS_URL, callback=pages_one_throttled_once)
+
+    plans = services.plan_list_all(client=make_client(timeout=5))
+
+    assert [plan.name for plan in plans] == [f"Plan {n:03d}" for n in range(1000)]
+    after = {offset: at - throttled_at[0] for offset, at in arrivals if at > throttled_at[0]}
+    assert {300, 900} <= set(after)  # 300's retry, and a page its thread had yet to ask for
+    assert min(after.values()) >= 0.95, "every further call of the scan waited Retry-After"
 
 
 def test_another_requests_calls_are_not_held_by_a_429(upstream):

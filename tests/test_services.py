@@ -10,7 +10,7 @@ import responses
 from responses import matchers
 
 from plans import services
-from plans.api import pages, transport
+from plans.api import transport
 from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
@@ -398,41 +398,6 @@ def test_concurrent_misses_make_one_upstream_call(upstream):
 
 def test_plan_item_helper_matches_the_vendor_shape():
     assert set(plan_item(1)) == set(load_fixture("plan_list.json")["results"][0])
-
-
-# --- Whole result sets -------------------------------------------------------------------------
-
-
-def test_it_reads_every_plan_page_by_page_at_the_upstreams_page_size(upstream):
-    # Asked for 100 rows, the API serves 40: offsets follow the rows actually received.
-    for offset in (0, 40, 80):
-        expect_list(
-            upstream,
-            {"name": "Sales", "limit": "100", "offset": str(offset)},
-            plan_page(95, offset, 40),
-        )
-    plans = services.plan_list_all(client=make_client(), name="Sales")
-    assert [p.name for p in plans] == [f"Plan {n:03d}" for n in range(95)]
-
-
-def test_it_stops_when_the_upstream_runs_dry(upstream):
-    # count promises more than the API has: an empty page ends the read.
-    expect_list(upstream, {"limit": "100", "offset": "0"}, plan_page(10, 0, 10) | {"count": 50})
-    expect_list(upstream, {"limit": "100", "offset": "10"}, {"count": 50, "results": []})
-    assert len(services.plan_list_all(client=make_client())) == 10
-
-
-def test_it_never_pages_forever(upstream, monkeypatch):
-    monkeypatch.setattr(pages, "MAX_PAGES", 3)
-    for offset in (0, 1, 2):
-        expect_list(
-            upstream,
-            {"limit": "100", "offset": str(offset)},
-            {"count": 10**7, "results": [plan_item(offset)]},
-        )
-    with pytest.raises(MalformedResponse, match="Narrow the list"):
-        services.plan_list_all(client=make_client())
-    assert len(upstream.calls) == 3
 
 
 # --- Templates ----------------------------------------------------------------------------------

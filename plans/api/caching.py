@@ -5,6 +5,8 @@
 - `shared_get` / `shared_set`: Django's cache (Redis or in-process), so repeat views
   within PE365_CACHE_TTL seconds cost no upstream call. It only saves calls: when it
   fails the page is served from the API and the failure is logged, like a miss.
+- `shared_get_set` / `shared_set_set`: the same for a whole result set, which each
+  process also keeps decoded while the shared cache holds it (see below).
 - `single_flight`: concurrent fetches of one key in this process (misses and Refreshes
   alike) share the first thread's answer instead of each calling the API.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 # An answer bigger than this once pickled is served but not shared: a few of them would
 # fill the cache's memory (LocMemCache keeps the pickled bytes, Redis its copy).
 MAX_SHARED_ENTRY_BYTES = 2 * 2**20
+# A whole result set (plans.api.pages) may be bigger: it stands for every page of a list,
+# up to PE365_MAX_ROWS items read in hundreds of calls, which sharing it saves.
+MAX_SHARED_SET_BYTES = 16 * 2**20
 
 # What a cache holds for one resource: (fetched at, as time.time(); the decoded JSON).
 Entry = tuple[float, Any]
@@ -70,16 +76,65 @@ def shared_get(key: str) -> Entry | None:
     return entry
 
 
-def shared_set(key: str, entry: Entry, ttl: int) -> None:
-    """Keep `entry` for `ttl` seconds, unless it is bigger than one entry may be."""
+def shared_set(key: str, entry: Entry, ttl: int, *, max_bytes: int | None = None) -> int | None:
+    """Keep `entry` for `ttl` seconds, unless it is bigger than `max_bytes` pickled
+    (MAX_SHARED_ENTRY_BYTES unless given). Returns its pickled size when it was stored."""
     try:
         size = len(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
-        if size > MAX_SHARED_ENTRY_BYTES:
+        if size > (MAX_SHARED_ENTRY_BYTES if max_bytes is None else max_bytes):
             log.info("answer not stored in the shared cache: %d bytes pickled", size)
-            return
+            return None
         cache.set(key, entry, ttl)
     except Exception as error:
         log.warning("shared cache unavailable, answer not stored: %s", type(error).__name__)
+        return None
+    return size
+
+
+# --- Whole result sets, kept decoded ---------------------------------------------------
+#
+# Unpickling a set of thousands of plans is most of the time of a warm view of a filtered
+# or sorted list. So each process keeps the sets it read last, decoded, and a small stamp
+# beside each shared set (when it was fetched, its pickled size) says whether the copy is
+# still the one the shared cache holds: expiry, Refresh and another worker's newer copy
+# all change or drop the stamp. Copies are kept up to MAX_DECODED_BYTES of pickled size,
+# the least recently used going first.
+
+MAX_DECODED_BYTES = 8 * 2**20
+_decoded: OrderedDict[str, tuple[Entry, Entry]] = OrderedDict()  # key: (entry, stamp)
+_decoded_guard = threading.Lock()
+
+
+def shared_get_set(key: str) -> Entry | None:
+    stamp = shared_get(f"{key}:stamp")
+    if stamp is not None:
+        with _decoded_guard:
+            kept = _decoded.get(key)
+            if kept is not None and kept[1] == stamp:
+                _decoded.move_to_end(key)
+                return kept[0]
+    entry = shared_get(key)
+    if entry is not None and stamp is not None and entry[0] == stamp[0]:
+        _keep_decoded(key, entry, stamp)
+    return entry
+
+
+def shared_set_set(key: str, entry: Entry, ttl: int) -> None:
+    size = shared_set(key, entry, ttl, max_bytes=MAX_SHARED_SET_BYTES)
+    if size is not None:
+        stamp = (entry[0], size)
+        shared_set(f"{key}:stamp", stamp, ttl)
+        _keep_decoded(key, entry, stamp)
+
+
+def _keep_decoded(key: str, entry: Entry, stamp: Entry) -> None:
+    if stamp[1] > MAX_DECODED_BYTES:
+        return
+    with _decoded_guard:
+        _decoded[key] = (entry, stamp)
+        _decoded.move_to_end(key)
+        while sum(stamp[1] for _, stamp in _decoded.values()) > MAX_DECODED_BYTES:
+            _decoded.popitem(last=False)
 
 
 def claim(key: str, seconds: int) -> bool:

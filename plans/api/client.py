@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -46,6 +46,7 @@ class Client:
         timeout: float,
         cache_ttl: int,
         concurrency: int = 8,
+        max_rows: int = 50_000,
         bypass_cache: bool = False,
         max_calls: int = 1000,
         max_response_bytes: int = 32 * 2**20,
@@ -56,6 +57,8 @@ class Client:
         self.max_response_bytes = max_response_bytes
         self.cache_ttl = cache_ttl
         self.concurrency = concurrency
+        # The most items one request reads of a list (plans.api.pages).
+        self.max_rows = max_rows
         self.bypass_cache = bypass_cache
         self._auth = (username, api_key)
         self._account = hashlib.sha256(f"{root}\0{username}".encode()).hexdigest()[:16]
@@ -77,41 +80,84 @@ class Client:
             timeout=settings.PE365_TIMEOUT if timeout is None else timeout,
             cache_ttl=settings.PE365_CACHE_TTL,
             concurrency=settings.PE365_CONCURRENCY,
+            max_rows=settings.PE365_MAX_ROWS,
             bypass_cache=bypass_cache,
             max_calls=settings.PE365_MAX_CALLS,
             max_response_bytes=settings.PE365_MAX_RESPONSE_MB * 2**20,
         )
 
-    def get_json(self, path: str, params: Params | None = None) -> Any:
-        """GET `path` (under the API root) once per request, from the shared cache if fresh."""
+    def get_json(self, path: str, params: Params | None = None, *, share: bool = True) -> Any:
+        """GET `path` (under the API root) once per request, from the shared cache if fresh.
+
+        `share=False` leaves the shared cache out: for the pages of a whole result set,
+        which is shared as one value (`get_assembled`) instead.
+        """
         params = params or {}
         memo_key = f"{path}?{urlencode(sorted(params.items()))}"
-        fetched_at, data = self._memo.get(
-            memo_key, lambda: self._cached_fetch(path, params, memo_key)
+        return self._remembered(
+            memo_key,
+            path,
+            lambda: self._fetch(path, params),
+            share=share,
+            whole_set=False,
         )
+
+    def get_assembled(
+        self, name: str, path: str, params: Params, assemble: Callable[[], Any]
+    ) -> Any:
+        """What `assemble` builds from several calls to `path`, kept as if it were one answer.
+
+        Once per request and, for PE365_CACHE_TTL seconds, in the shared cache, under
+        `name` (what is built, e.g. every page of a list) and `params`; a hit costs one
+        cache read however many calls built it. "Data as of" is when the build began.
+        """
+        memo_key = f"{name}:{path}?{urlencode(sorted(params.items()))}"
+        return self._remembered(memo_key, path, assemble, share=True, whole_set=True)
+
+    def _remembered(
+        self,
+        memo_key: str,
+        path: str,
+        compute: Callable[[], Any],
+        *,
+        share: bool,
+        whole_set: bool,
+    ) -> Any:
+        def entry() -> caching.Entry:
+            if not share:
+                return time.time(), compute()
+            return self._cached(memo_key, path, compute, whole_set=whole_set)
+
+        fetched_at, data = self._memo.get(memo_key, entry)
         with self._fetched_guard:
             self.fetched_at = (
                 fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
             )
         return data
 
-    def _cached_fetch(self, path: str, params: Params, memo_key: str) -> caching.Entry:
+    def _cached(
+        self, memo_key: str, path: str, compute: Callable[[], Any], *, whole_set: bool
+    ) -> caching.Entry:
         if not self.cache_ttl:
-            return time.time(), self._fetch(path, params)
+            return time.time(), compute()
         cache_key = "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
-        if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
+        shared_get = caching.shared_get_set if whole_set else caching.shared_get
+        if not self.bypass_cache and (hit := shared_get(cache_key)) is not None:
             return hit
 
-        def fetch_and_share() -> caching.Entry:
-            entry = (time.time(), self._fetch(path, params))
-            caching.shared_set(cache_key, entry, self.cache_ttl)
+        def compute_and_share() -> caching.Entry:
+            entry = (time.time(), compute())
+            if whole_set:
+                caching.shared_set_set(cache_key, entry, self.cache_ttl)
+            else:
+                caching.shared_set(cache_key, entry, self.cache_ttl)
             return entry
 
         # A Refresh skips the cached copy but not a fetch already under way: that
         # answer is being fetched now, so it is as fresh as the Refresh asks for.
         try:
             return caching.single_flight(
-                cache_key, fetch_and_share, wait_seconds=self.budget.remaining()
+                cache_key, compute_and_share, wait_seconds=self.budget.remaining()
             )
         except TimeoutError:
             raise transport.timeout_error(path, self.budget.seconds) from None
