@@ -532,6 +532,17 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
         except EmptyPage as past_the_end:
             asked, last = form.cleaned_data["page"], past_the_end.args[1]
             return _past_the_end(request, "page", asked, last, "people")
+        try:
+            audit.record(
+                request,
+                action=audit.Action.PARTICIPATION_VIEW,
+                plan_id=plan.api_id,
+                plan_name=plan.name,
+                person=form.cleaned_data["q"],
+                row_count=len(context["rows"]),
+            )
+        except audit.AuditUnavailable as error:
+            return audit.refusal(request, error)
     if request.htmx:
         # The section alone, to be swapped into the plan page: a failure is described
         # inside it, so it is sent as a success (htmx swaps only those) and shows there.
@@ -686,4 +697,14 @@ def people(request: HttpRequest) -> HttpResponse:
         context["search_url"] = f"{reverse('people')}?{urlencode({'name': name})}"
     if redirect_response := _without_refresh(request):
         return redirect_response
+    if name or person_id:
+        try:
+            audit.record(
+                request,
+                action=audit.Action.PERSON_LOOKUP,
+                person=context["person"].name if person_id else name,
+                row_count=len(context.get("plan_rows") or context.get("found_rows") or ()),
+            )
+        except audit.AuditUnavailable as error:
+            return audit.refusal(request, error)
     return render(request, "plans/people.html", context)

@@ -7,8 +7,11 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.db import DatabaseError
 from responses import matchers
 
+import audit
+from audit.models import AuditEntry
 from plans import services
 from plans.exceptions import MalformedResponse, NotFound
 from tests.conftest import (
@@ -476,3 +479,36 @@ def test_htmx_gets_a_failure_as_the_section_that_describes_it(admin_client, upst
     html = html_of(response)
     assert html.startswith('<section id="participation"')
     assert "Participation is unavailable right now." in html
+
+
+# --- The audit log --------------------------------------------------------------------------
+
+
+def test_a_participation_view_is_recorded_with_its_plan_and_search(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    admin_client.get(PARTICIPATION, {"state": "outstanding", "q": "brown"})
+
+    (entry,) = AuditEntry.objects.filter(action=audit.Action.PARTICIPATION_VIEW)
+    assert (entry.plan_id, entry.person, entry.row_count) == (PLAN_ID, "brown", 1)
+    assert entry.filters == {"state": "outstanding", "q": "brown"}
+
+
+def test_a_participation_view_that_cannot_be_recorded_is_refused(
+    admin_client, upstream, monkeypatch
+):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+    monkeypatch.setattr(AuditEntry, "save", refuse_to_save)
+
+    response = admin_client.get(PARTICIPATION)
+
+    assert response.status_code == 503
+    assert "Ana Alves" not in response.content.decode()
+
+
+def refuse_to_save(*args, **kwargs):
+    raise DatabaseError("could not extend file: No space left on device")

@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from django.db import DatabaseError
 from responses import matchers
 
+import audit
+from audit.models import AuditEntry
 from plans import services
 from plans.exceptions import NotFound
 from tests.conftest import (
@@ -231,3 +234,33 @@ def test_the_header_links_to_people_for_those_allowed(admin_client, client, djan
     assert '<a class="nav-link active" href="/people/" aria-current="page">People</a>' in html
     client.force_login(django_user_model.objects.create_user("visitor", password="x-12345678"))
     assert 'href="/people/"' not in client.get("/people/").content.decode()
+
+
+# --- The audit log --------------------------------------------------------------------------
+
+
+def test_a_person_search_is_recorded_with_what_was_searched(admin_client, upstream):
+    expect_user_search(upstream, "park", [person_record(1, "Mia Park")])
+
+    admin_client.get("/people/", {"name": "park"})
+
+    (entry,) = AuditEntry.objects.filter(action=audit.Action.PERSON_LOOKUP)
+    assert (entry.person, entry.row_count) == ("park", 1)
+
+
+def test_a_person_search_that_cannot_be_recorded_is_refused(admin_client, upstream, monkeypatch):
+    expect_user_search(upstream, "park", [person_record(1, "Mia Park")])
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(AuditEntry, "save", refuse)
+    response = admin_client.get("/people/", {"name": "park"})
+
+    assert response.status_code == 503
+    assert "Mia Park" not in response.content.decode()
+
+
+def test_the_search_form_alone_records_nothing(admin_client, upstream):
+    admin_client.get("/people/")
+    assert not AuditEntry.objects.filter(action=audit.Action.PERSON_LOOKUP).exists()
