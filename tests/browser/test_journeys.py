@@ -244,7 +244,7 @@ def test_it_logs_out(fresh_page):
     page = fresh_page
     page.goto("/accounts/login/")
     log_in(page)
-    expect(page).to_have_url(re.compile(r"/plans/$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the overview, the home page
 
     page.get_by_role("button", name="Log out").click()
 
