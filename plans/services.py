@@ -153,31 +153,26 @@ def _plan_summary(item: Any) -> PlanSummary:
     return reader.plan_summary(item, path=PLANS_PATH)
 
 
+def _one(client: Client, path: str, what: str) -> Any:
+    """The answer for one object; the API's 404 says which kind of object is missing."""
+    try:
+        return client.get_json(path)
+    except NotFound as error:
+        raise NotFound(
+            f"There is no {what} with that id.", detail=error.detail, path=path, upstream_status=404
+        ) from None
+
+
 def plan_get(*, client: Client, api_id: str) -> PlanDetail:
     """One plan with its assigned users and departments."""
     path = plan_path(api_id)
-    try:
-        data = client.get_json(path)
-    except NotFound as error:
-        raise NotFound(
-            "There is no plan with that id.", detail=error.detail, path=path, upstream_status=404
-        ) from None
-    return reader.plan_detail(data, path=path)
+    return reader.plan_detail(_one(client, path, "plan"), path=path)
 
 
 def template_get(*, client: Client, api_id: str) -> Template:
     """One conversation template: its name, state and dates."""
     path = template_path(api_id)
-    try:
-        data = client.get_json(path)
-    except NotFound as error:
-        raise NotFound(
-            "There is no template with that id.",
-            detail=error.detail,
-            path=path,
-            upstream_status=404,
-        ) from None
-    return reader.template(data, path=path)
+    return reader.template(_one(client, path, "template"), path=path)
 
 
 def _drafts_count(client: Client, plan_name: str) -> int:
