@@ -139,8 +139,9 @@ class _PlanRow(BoundRow):
     shows each row twice: the table, and the cards on phones), and straight from the plan.
 
     Every column of PlanTable reads one field of the plan and renders from the value
-    alone (its `render_*` method or Column.render), so a cell is the value, its column's
-    default when empty, its render and its link, as django-tables2 makes it.
+    alone (its `render_*` method or Column.render), and links to a URL made from the
+    plan (`linkify`), so a cell is the value, its column's default when empty, its render
+    and its link, as django-tables2 makes it.
     """
 
     def __init__(self, record: Any, table: tables.Table) -> None:
@@ -162,7 +163,9 @@ class _PlanRow(BoundRow):
         content = bound_column.render(value)
         if not bound_column.link:
             return content
-        return bound_column.link(content, **self._optional_cell_arguments(bound_column, value))
+        # PlanTable's links are a URL made from the plan, without attributes of their own.
+        url = bound_column.link.url(record=self.record, table=self.table)
+        return format_html('<a href="{}">{}</a>', url, content) if url else content
 
 
 class PlanTable(tables.Table):
