@@ -42,20 +42,19 @@ def mailto_url(email: str) -> str | None:
     return f"mailto:{quote(email, safe='@.+-_')}"
 
 
-# A sort key is (group, rank): the groups keep their order whichever the direction, the
-# ranks sort within them. A rank is a plain string where it can be: strings compare
-# faster than tuples.
+# Sort keys of a whole column: (groups, ranks), one of each per value. The groups keep
+# their order whichever the direction; the ranks sort within them.
 
 
-def _text_sort_key(value: object) -> tuple[int, str]:
+def _text_sort_keys(values: list[object]) -> tuple[list[int], list[str]]:
     """Case-insensitive text, empty values in a group of their own after the others."""
-    text = str(value or "").casefold()
-    return (0 if text else 1, text)
+    ranks = [str(value or "").casefold() for value in values]
+    return [0 if rank else 1 for rank in ranks], ranks
 
 
-def _frequency_sort_key(value: object) -> tuple[int, tuple[int, str]]:
-    group, interval, text = frequency_sort_key(value if isinstance(value, str) else None)
-    return (group, (interval, text))
+def _frequency_sort_keys(values: list[object]) -> tuple[list[int], list[tuple[int, str]]]:
+    keys = [frequency_sort_key(value if isinstance(value, str) else None) for value in values]
+    return [group for group, _, _ in keys], [(interval, text) for _, interval, text in keys]
 
 
 class _PlanNames:
@@ -115,7 +114,9 @@ class PlanListData(_PlanNames, TableListData):
     plan's frequency) and unknown frequencies stay after the others in either direction.
     """
 
-    SORT_KEYS: dict[str, Callable[[object], tuple[int, Any]]] = {"frequency": _frequency_sort_key}
+    SORT_KEYS: dict[str, Callable[[list[object]], tuple[list[int], list[Any]]]] = {
+        "frequency": _frequency_sort_keys
+    }
 
     def order_by(self, aliases: Any) -> None:
         for alias in reversed(aliases):  # least significant key first: stable sorts compose
@@ -123,11 +124,15 @@ class PlanListData(_PlanNames, TableListData):
             # Plans are dataclasses and every column reads one field: getattr, not
             # Accessor.resolve, whose generality is most of the cost of sorting 5,000 plans.
             field = str(self.table.columns[order.bare].accessor)
-            sort_key = self.SORT_KEYS.get(order.bare, _text_sort_key)
-            keys = {id(plan): sort_key(getattr(plan, field)) for plan in self.data}
-            # Within each group in the requested direction; the groups always in order.
-            self.data.sort(key=lambda plan: keys[id(plan)][1], reverse=order.is_descending)
-            self.data.sort(key=lambda plan: keys[id(plan)][0])
+            values = [getattr(plan, field) for plan in self.data]
+            groups, ranks = self.SORT_KEYS.get(order.bare, _text_sort_keys)(values)
+            # Positions within each group in the requested direction, the groups always in
+            # order; keyed by list lookups, which cost no Python call per plan.
+            positions = sorted(
+                range(len(values)), key=ranks.__getitem__, reverse=order.is_descending
+            )
+            positions.sort(key=groups.__getitem__)
+            self.data[:] = [self.data[position] for position in positions]
 
 
 def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
