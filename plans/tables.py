@@ -1,4 +1,5 @@
-"""Tables of plans, users and departments (django-tables2), drawn by templates/plans/table.html."""
+"""Tables of plans, users and departments (django-tables2), drawn by templates/plans/table.html
+(the plans' by templates/plans/plan_table.html, which extends it)."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -182,7 +183,7 @@ class PlanTable(tables.Table):
     frequency = tables.Column(empty_values=())
 
     class Meta:
-        template_name = "plans/table.html"
+        template_name = "plans/plan_table.html"
         order_by_field = "sort"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."

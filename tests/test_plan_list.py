@@ -32,7 +32,7 @@ def test_it_works(admin_client, upstream):
     assert "Showing 1–25 of 137 plans" in html
     assert 'href="/plans/580:00000000-0000-4000-8000-000000000001/"' in html
     assert '<span class="badge text-bg-success">Active</span>' in html
-    assert "<td >Every 4 weeks</td>" in html and "<td >One-off</td>" in html  # plan 0: null
+    assert "<td>Every 4 weeks</td>" in html and "<td>One-off</td>" in html  # plan 0: null
     assert len(upstream.calls) == 1
 
 

@@ -29,10 +29,13 @@ def render(table, query: str = "") -> str:
 
 
 def test_it_is_the_template_of_every_table_and_extends_django_tables2s():
-    for table in (PlanTable, UserTable, DepartmentTable):
+    for table in (UserTable, DepartmentTable):
         assert table._meta.template_name == "plans/table.html"
     source = Path(settings.BASE_DIR, "templates/plans/table.html").read_text()
     assert source.startswith('{% extends "django_tables2/bootstrap5-responsive.html" %}')
+    assert PlanTable._meta.template_name == "plans/plan_table.html"
+    source = Path(settings.BASE_DIR, "templates/plans/plan_table.html").read_text()
+    assert source.startswith('{% extends "plans/table.html" %}')
 
 
 def headers(html: str) -> list[str]:

@@ -57,7 +57,7 @@ def test_it_does_not_link_a_plan_whose_id_no_url_can_carry():
 def test_it_escapes_upstream_text():
     [row] = rows(PlanTable([plan(name="<b>Ünïcode & co</b>", template_name="Check-in <i>")]))
     assert "&lt;b&gt;Ünïcode &amp; co&lt;/b&gt;</a>" in row
-    assert "<td >Check-in &lt;i&gt;</td>" in row
+    assert "<td>Check-in &lt;i&gt;</td>" in row
     [row] = rows(UserTable([User(api_id="1", name="<script>x</script>", email="a<b@x.y")]))
     assert cells(row) == ["&lt;script&gt;x&lt;/script&gt;", "a&lt;b@x.y"]
 
