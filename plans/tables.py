@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django_tables2.data import TableData, TableListData
+from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
 
 from plans import services
@@ -123,6 +124,19 @@ class PlanListData(_PlanNames, TableListData):
             self.data.sort(key=lambda plan: keys[id(plan)][0])
 
 
+class RenderedOnceRow(BoundRow):
+    """A row that renders each cell once, however often templates read it."""
+
+    def __init__(self, record: Any, table: tables.Table) -> None:
+        super().__init__(record, table)
+        self._rendered: dict[str, Any] = {}
+
+    def get_cell(self, name: str) -> Any:
+        if name not in self._rendered:
+            self._rendered[name] = super().get_cell(name)
+        return self._rendered[name]
+
+
 def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
     return plan_url(record.api_id, back=table.back)
 
@@ -144,6 +158,15 @@ class PlanTable(tables.Table):
     def __init__(self, *args: Any, back: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.back = back
+        self._page_rows: list[RenderedOnceRow] | None = None
+
+    @property
+    def paginated_rows(self) -> list[RenderedOnceRow]:
+        # The table and the phone cards (plans/plan_list_results.html) show the same cells.
+        if self._page_rows is None:
+            rows = super().paginated_rows
+            self._page_rows = [RenderedOnceRow(record, self) for record in rows.data]
+        return self._page_rows
 
     def render_name(self, value: str) -> str:
         return value or "(unnamed plan)"
