@@ -24,6 +24,7 @@ urlpatterns = [
     # Single sign-on: /oidc/authenticate/ and the provider's redirect URI /oidc/callback/.
     path("oidc/", include("sso.urls")),
     path("plans/", include("plans.urls")),
+    path("people/", views.people, name="people"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

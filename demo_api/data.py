@@ -27,6 +27,33 @@ USER_COUNT = 5000
 COMPANY_WIDE_PLAN_NAME = "Company-wide engagement survey 2026"
 COMPANY_WIDE_USER_COUNT = 3000
 UNASSIGNED_PLAN_NAME = "Draft – new starters (unassigned)"
+# Two plans share this name (the second is the last plan of the list), so a client that
+# asks for conversations by plan name must tell the two plans apart by plan_api_id.
+SHARED_PLAN_NAME = "Check-in – Zürich office"
+
+# How a plan's people stand: the share with no conversation yet, the share whose latest
+# conversation is completed, and the share of a recurring plan's people with an earlier,
+# completed round per extra round (at most MAX_EXTRA_ROUNDS).
+NOT_STARTED_SHARE = 0.063
+COMPLETED_SHARE = 0.64
+EXTRA_ROUND_SHARE = 0.12
+MAX_EXTRA_ROUNDS = 3
+# Per started person: a conversation deleted or archived after the current one, which a
+# client must not count (else it would look like the person's latest).
+DELETED_SHARE = 0.01
+ARCHIVED_SHARE = 0.005
+IN_PROGRESS_STAGES = ("Employee input", "Manager review")
+ROUND_DAYS = {
+    "Weekly": 7,
+    "Every 2 weeks": 14,
+    "Every 4 weeks": 28,
+    "Monthly": 30,
+    "Quarterly": 91,
+    "Annually": 365,
+}
+# People: how many of them manage others, and the share of people no longer active.
+MANAGER_COUNT = 250
+INACTIVE_SHARE = 0.03
 
 # The fields of a plan in the list endpoint; the detail adds assigned users and departments.
 PLAN_LIST_FIELDS = ("name", "api_id", "template_name", "template_api_id", "status", "frequency")
@@ -122,6 +149,7 @@ class Dataset:
     plans: list[dict[str, Any]]  # detail form; the list form is a subset of keys
     plan_items: list[dict[str, Any]]  # list form (PLAN_LIST_FIELDS), in the same order
     conversations: list[dict[str, Any]]
+    people: list[dict[str, Any]]  # the users endpoint's records
     templates_by_id: dict[str, dict[str, Any]]
     plans_by_id: dict[str, dict[str, Any]]
 
@@ -199,7 +227,8 @@ def _plans(
     templates: list[dict[str, Any]],
     users: list[dict[str, str]],
     count: int,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The plans, and the departments they are assigned to."""
     usable = [t for t in templates if not t["draft"]]  # a draft template cannot be planned
     departments = [{"api_id": _api_id(rng, 442), "name": name} for name in DEPARTMENTS]
     by_name = {t["name"]: t for t in usable}
@@ -256,34 +285,124 @@ def _plans(
                 "assigned_departments": sorted(assigned_departments, key=lambda d: d["name"]),
             }
         )
-    return plans
+    if len(plans) > len(fixed):
+        # Drawn like every other plan, then given the name of a showcase plan.
+        plans[-1]["name"] = SHARED_PLAN_NAME
+    return plans, departments
 
 
-def _conversations(rng: random.Random, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _people(
+    rng: random.Random, users: list[dict[str, str]], departments: list[dict[str, str]]
+) -> list[dict[str, Any]]:
+    """The users endpoint's record of every user: departments, manager, whether active."""
+    managers = rng.sample(users, MANAGER_COUNT)
+    people = []
+    for user in users:
+        manager = rng.choice(managers)
+        people.append(
+            {
+                **user,
+                "departments": rng.sample(departments, rng.choice((1, 1, 1, 2))),
+                # The top of the company has no manager; nobody manages themselves.
+                "manager": None
+                if manager is user or rng.random() < 0.01
+                else {
+                    "name": manager["name"],
+                    "email": manager["email"],
+                    "api_id": manager["api_id"],
+                },
+                "is_active": rng.random() >= INACTIVE_SHARE,
+            }
+        )
+    return people
+
+
+def _upper_uuid(rng: random.Random) -> str:
+    # Other vendor endpoints use plain upper-case UUIDs, not "<n>:<uuid>".
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
+
+
+def _conversation(
+    rng: random.Random,
+    plan: dict[str, Any],
+    stage_ids: dict[str, str],
+    user: dict[str, str],
+    status: str,
+    stage: str,
+    generated: datetime,
+    updated: datetime,
+) -> dict[str, Any]:
+    return {
+        "api_id": _upper_uuid(rng),
+        "template_api_id": plan["template_api_id"],
+        "template_name": plan["template_name"],
+        "plan_name": plan["name"],
+        "plan_api_id": plan["api_id"],
+        "stage_name": stage,
+        "stage_api_id": stage_ids[stage],
+        "status": status,
+        "updated_date": _iso(updated),
+        "completed_date": _iso(updated) if status == "final" else None,
+        "generated_date": _iso(generated),
+        "person_api_id": user["api_id"],
+        "person_name": user["name"],
+    }
+
+
+def _conversations(
+    rng: random.Random, plans: list[dict[str, Any]], templates: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each person's conversations in every active plan, one per round, grouped by plan.
+
+    A recurring plan's people may have earlier rounds (completed); the latest round is
+    completed or in progress; some people have none yet; a few have a deleted or
+    archived conversation, generated after their current one.
+    """
+    stages = {
+        t["api_id"]: {s: _upper_uuid(rng) for s in ("Final", *IN_PROGRESS_STAGES)}
+        for t in templates
+    }
     conversations = []
     for plan in plans:
         if plan["status"] != "active":  # draft plans have not launched any conversation
             continue
+        round_days = ROUND_DAYS.get(plan["frequency"] or "", 0)  # 0: a one-off plan
+        stage_ids = stages[plan["template_api_id"]]
         for user in plan["assigned_users"]:
-            final = rng.random() < 0.6
-            updated = _iso(_random_moment(rng, datetime(2026, 1, 1, tzinfo=UTC), 180))
-            conversations.append(
-                {
-                    # Other vendor endpoints use plain upper-case UUIDs, not "<n>:<uuid>".
-                    "api_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper(),
-                    "plan_name": plan["name"],
-                    "plan_api_id": plan["api_id"],
-                    "template_name": plan["template_name"],
-                    "stage_name": "Final"
-                    if final
-                    else rng.choice(("Employee input", "Manager review")),
-                    "status": "final" if final else "draft",
-                    "updated_date": updated,
-                    "completed_date": updated if final else None,
-                    "person_api_id": user["api_id"],
-                    "person_name": user["name"],
-                }
-            )
+            if rng.random() < NOT_STARTED_SHARE:
+                continue
+            latest = _random_moment(rng, datetime(2026, 2, 1, tzinfo=UTC), 90)
+            extra_rounds = 0
+            if round_days:
+                while extra_rounds < MAX_EXTRA_ROUNDS and rng.random() < EXTRA_ROUND_SHARE:
+                    extra_rounds += 1
+            for back in range(extra_rounds, 0, -1):
+                generated = latest - timedelta(days=round_days * back)
+                completed = _random_moment(rng, generated, round_days)
+                conversations.append(
+                    _conversation(
+                        rng, plan, stage_ids, user, "final", "Final", generated, completed
+                    )
+                )
+            moved = _random_moment(rng, latest, 30)
+            if rng.random() < COMPLETED_SHARE:
+                conversations.append(
+                    _conversation(rng, plan, stage_ids, user, "final", "Final", latest, moved)
+                )
+            else:
+                stage = rng.choice(IN_PROGRESS_STAGES)
+                conversations.append(
+                    _conversation(rng, plan, stage_ids, user, "draft", stage, latest, moved)
+                )
+            for status, share in (("deleted", DELETED_SHARE), ("archived", ARCHIVED_SHARE)):
+                if rng.random() < share:
+                    generated = _random_moment(rng, moved, 5)
+                    stage = rng.choice(IN_PROGRESS_STAGES)
+                    conversations.append(
+                        _conversation(
+                            rng, plan, stage_ids, user, status, stage, generated, generated
+                        )
+                    )
     return conversations
 
 
@@ -296,12 +415,15 @@ def generate(*, plans: int = PLAN_COUNT) -> Dataset:
     rng = random.Random(SEED)  # noqa: S311 - reproducible fake data, not security
     users = _users(rng)
     templates = _templates(rng)
-    plan_list = _plans(rng, templates, users, plans)
+    plan_list, departments = _plans(rng, templates, users, plans)
+    # Drawn after the plans, so plans, templates and users stay as they were.
+    people = _people(rng, users, departments)
     return Dataset(
         templates=templates,
         plans=plan_list,
         plan_items=[{field: plan[field] for field in PLAN_LIST_FIELDS} for plan in plan_list],
-        conversations=_conversations(rng, plan_list),
+        conversations=_conversations(rng, plan_list, templates),
+        people=people,
         templates_by_id={t["api_id"]: t for t in templates},
         plans_by_id={p["api_id"]: p for p in plan_list},
     )
@@ -355,5 +477,10 @@ def template_by_id(api_id: str) -> dict[str, Any] | None:
 
 
 def conversations() -> list[dict[str, Any]]:
-    """One conversation per assigned user of every active plan, grouped by plan."""
+    """The conversations of every active plan's people, grouped by plan."""
     return dataset().conversations
+
+
+def people() -> list[dict[str, Any]]:
+    """Every user as the users endpoint shows them: departments, manager, is_active."""
+    return dataset().people

@@ -12,14 +12,19 @@ Endpoints (GET only; other methods get 405):
   ``name_icontains``; ``/api/v2/conversation_templates/<api_id>/``.
 - ``/api/v2/conversations/``: filters ``person_name``, ``plan_name``, ``template_name``
   (case-insensitive exact), ``status`` (draft, final, deleted, archived).
+- ``/api/v2/users/``: filters ``name``, ``department_name``, ``manager_name``
+  (case-insensitive substring, AND-ed; a department matches any of the user's) and
+  ``is_active`` (true/false, as django-filter's BooleanFilter reads it: anything else is
+  no filter).
 - Demo-only, no auth: ``GET /_demo/stats`` and ``POST /_demo/stats/reset``.
 
 Faults
 ------
 Every failure a client must survive can be provoked, either for the whole server
 (``fault="503"``, ``--fault 503``) or for one request by a magic value
-``!fault:<kind>[:<arg>]`` given as the ``name`` filter of the plans list, the ``plan_name``
-filter of conversations, or the ``<api_id>`` of a plan or template detail URL.
+``!fault:<kind>[:<arg>]`` given as the ``name`` filter of the plans list or the users list, the
+``plan_name`` or ``person_name`` filter of conversations, or the ``<api_id>`` of a plan or
+template detail URL.
 Authentication is checked first, except that a server-wide ``401``/``403`` fault replaces it.
 A magic value with an unknown kind or a bad argument is just an ordinary value (so a list
 filter matches nothing and a detail is 404); an unknown server-wide fault raises ValueError.
@@ -380,7 +385,8 @@ class _Handler(BaseHTTPRequestHandler):
         magic_value = {
             "conversation_plans": _param(params, "name") if api_id is None else api_id,
             "conversation_templates": api_id,
-            "conversations": _param(params, "plan_name"),
+            "conversations": _param(params, "plan_name") or _param(params, "person_name"),
+            "users": _param(params, "name"),
         }[resource]
         fault = server_fault or _magic_fault(magic_value)
         if fault and self._fault(fault, listing=api_id is None):
@@ -479,6 +485,27 @@ def _list_templates(params: Params) -> list[dict[str, Any]]:
     ]
 
 
+# django-filter's BooleanFilter (NullBooleanSelect): these spellings, anything else is no filter.
+_BOOLEANS = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
+
+
+def _list_users(params: Params) -> list[dict[str, Any]]:
+    name = _param(params, "name").casefold()
+    department = _param(params, "department_name").casefold()
+    manager = _param(params, "manager_name").casefold()
+    active = _BOOLEANS.get(_param(params, "is_active"))
+    return [
+        person
+        for person in data.people()
+        if name in person["name"].casefold()
+        and (
+            not department or any(department in d["name"].casefold() for d in person["departments"])
+        )
+        and (not manager or (person["manager"] and manager in person["manager"]["name"].casefold()))
+        and active in (None, person["is_active"])
+    ]
+
+
 def _list_conversations(params: Params) -> list[dict[str, Any]]:
     filters = {
         key: _param(params, key).casefold()
@@ -495,6 +522,7 @@ LIST_VIEWS: dict[str, Callable[[Params], list[dict[str, Any]]]] = {
     "conversation_plans": _list_plans,
     "conversation_templates": _list_templates,
     "conversations": _list_conversations,
+    "users": _list_users,
 }
 DETAIL_VIEWS: dict[str, Callable[[str], dict[str, Any] | None]] = {
     "conversation_plans": data.plan_by_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from plans.api import reader
@@ -20,18 +20,30 @@ from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
     TEMPLATES_PATH,
+    USERS_PATH,
     plan_path,
     template_path,
 )
 from plans.api.results import (
+    COMPLETED,
+    IN_PROGRESS,
+    NO_CONVERSATION,
+    NOT_STARTED,
+    Conversation,
     Department,
     Overview,
+    Participant,
+    Participation,
+    PeopleFound,
+    Person,
+    PersonPlan,
     PlanCount,
     PlanDetail,
     PlanExtras,
     PlanPage,
     PlanProgress,
     PlanSummary,
+    Standing,
     Template,
     TemplateConversations,
     User,
@@ -39,24 +51,37 @@ from plans.api.results import (
 from plans.exceptions import NotFound, TooManyRows, UpstreamError
 
 __all__ = [
+    "COMPLETED",
+    "IN_PROGRESS",
+    "NOT_STARTED",
     "Client",
     "Department",
     "Overview",
+    "Participant",
+    "Participation",
+    "PeopleFound",
+    "Person",
+    "PersonPlan",
     "PlanCount",
     "PlanDetail",
     "PlanExtras",
     "PlanPage",
     "PlanProgress",
     "PlanSummary",
+    "Standing",
     "Template",
     "TemplateConversations",
     "User",
     "client_for",
     "organisation_overview",
+    "people_find",
+    "person_find",
+    "person_plans",
     "plan_extras",
     "plan_get",
     "plan_list",
     "plan_list_all",
+    "plan_participation",
     "plan_path",
     "plan_progress",
     "release_client",
@@ -128,31 +153,26 @@ def _plan_summary(item: Any) -> PlanSummary:
     return reader.plan_summary(item, path=PLANS_PATH)
 
 
+def _one(client: Client, path: str, what: str) -> Any:
+    """The answer for one object; the API's 404 says which kind of object is missing."""
+    try:
+        return client.get_json(path)
+    except NotFound as error:
+        raise NotFound(
+            f"There is no {what} with that id.", detail=error.detail, path=path, upstream_status=404
+        ) from None
+
+
 def plan_get(*, client: Client, api_id: str) -> PlanDetail:
     """One plan with its assigned users and departments."""
     path = plan_path(api_id)
-    try:
-        data = client.get_json(path)
-    except NotFound as error:
-        raise NotFound(
-            "There is no plan with that id.", detail=error.detail, path=path, upstream_status=404
-        ) from None
-    return reader.plan_detail(data, path=path)
+    return reader.plan_detail(_one(client, path, "plan"), path=path)
 
 
 def template_get(*, client: Client, api_id: str) -> Template:
     """One conversation template: its name, state and dates."""
     path = template_path(api_id)
-    try:
-        data = client.get_json(path)
-    except NotFound as error:
-        raise NotFound(
-            "There is no template with that id.",
-            detail=error.detail,
-            path=path,
-            upstream_status=404,
-        ) from None
-    return reader.template(data, path=path)
+    return reader.template(_one(client, path, "template"), path=path)
 
 
 def _drafts_count(client: Client, plan_name: str) -> int:
@@ -249,6 +269,137 @@ def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
         progress=progress,
         progress_error=progress_error,
     )
+
+
+# --- Participation: where each person stands in a plan -------------------------------
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _round_started(conversation: Conversation) -> datetime:
+    """When the conversation's round began: generated, else last updated."""
+    return conversation.generated or conversation.updated or _EARLIEST
+
+
+def _standing(conversations: Iterable[Conversation]) -> Standing:
+    """Where a person stands, from their conversations in one plan.
+
+    Their latest round decides (a recurring plan generates a conversation per round);
+    deleted and archived conversations do not count.
+    """
+    counted = [conversation for conversation in conversations if conversation.counts]
+    if not counted:
+        return NO_CONVERSATION
+    latest = counted[0] if len(counted) == 1 else max(counted, key=_round_started)
+    rounds_completed = sum(conversation.status == "final" for conversation in counted)
+    if latest.status == "final":
+        return Standing(
+            state=COMPLETED,
+            stage=latest.stage_name,
+            moved=latest.updated,
+            completed=latest.completed or latest.updated,
+            rounds_completed=rounds_completed,
+        )
+    return Standing(
+        state=IN_PROGRESS,
+        stage=latest.stage_name,
+        moved=latest.updated,
+        rounds_completed=rounds_completed,
+    )
+
+
+def _conversation(item: Any) -> Conversation:
+    return reader.conversation(item, path=CONVERSATIONS_PATH)
+
+
+def _conversations(client: Client, params: dict[str, str | int]) -> tuple[Conversation, ...]:
+    """Every conversation matching `params`: read at once, kept as one value (read_all)."""
+    return read_all(
+        client, CONVERSATIONS_PATH, params, what="a conversation list", parse=_conversation
+    )
+
+
+def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
+    """Every assigned user of `plan` and where they stand in it, with the totals.
+
+    Calls: every page of the conversations with the plan's name (the API filters
+    conversations by plan name only), of which only this plan's count: another plan
+    may share its name.
+    """
+    if not plan.name:
+        # An empty filter is no filter upstream: it would read every conversation.
+        raise NotFound(
+            "The plan has no name to look its conversations up by.", path=CONVERSATIONS_PATH
+        )
+    by_person: dict[str, list[Conversation]] = {}
+    for conversation in _conversations(client, {"plan_name": plan.name}):
+        if conversation.plan_api_id == plan.api_id and conversation.person_api_id:
+            by_person.setdefault(conversation.person_api_id, []).append(conversation)
+    participants = tuple(
+        Participant(user=user, standing=_standing(by_person.get(user.api_id, ())))
+        for user in plan.assigned_users
+    )
+    states = [participant.standing.state for participant in participants]
+    return Participation(
+        participants=participants,
+        completed=states.count(COMPLETED),
+        in_progress=states.count(IN_PROGRESS),
+        not_started=states.count(NOT_STARTED),
+    )
+
+
+# --- People: who someone is, and the plans they are in ---------------------------------
+
+
+def people_find(*, client: Client, name: str, limit: int) -> PeopleFound:
+    """The first `limit` people whose name contains `name` (one call; the API may send fewer)."""
+    data = client.get_json(USERS_PATH, {"name": name, "limit": limit, "offset": 0})
+    count, results = reader.list_page(data, path=USERS_PATH, what="a user list")
+    people = tuple(reader.person(item, path=USERS_PATH) for item in results[:limit])
+    return PeopleFound(count=count, people=people)
+
+
+def _person(item: Any) -> Person:
+    return reader.person(item, path=USERS_PATH)
+
+
+def person_find(*, client: Client, name: str, api_id: str) -> Person:
+    """The person with id `api_id` among those whose name contains `name`.
+
+    The API documents no endpoint for one user, so the person is looked up by name; the
+    dashboard's links carry the person's full name, which matches a handful of people.
+    """
+    params: dict[str, str | int] = {"name": name}
+    for person in read_all(client, USERS_PATH, params, what="a user list", parse=_person):
+        if person.api_id == api_id:
+            return person
+    raise NotFound(f"Nobody whose name contains “{name}” has that id.", path=USERS_PATH)
+
+
+def person_plans(*, client: Client, person: Person) -> tuple[PersonPlan, ...]:
+    """Every plan `person` has counted conversations in, with where they stand, by plan name.
+
+    Conversations are asked for by the person's name and kept only when they are this
+    person's: namesakes share the filter.
+    """
+    if not person.name:
+        return ()  # an empty filter would read every conversation
+    by_plan: dict[str, list[Conversation]] = {}
+    for conversation in _conversations(client, {"person_name": person.name}):
+        if conversation.person_api_id == person.api_id and conversation.counts:
+            by_plan.setdefault(conversation.plan_api_id, []).append(conversation)
+    plans = []
+    for plan_api_id, conversations in by_plan.items():
+        latest = max(conversations, key=_round_started)
+        plans.append(
+            PersonPlan(
+                plan_api_id=plan_api_id,
+                plan_name=latest.plan_name,
+                template_name=latest.template_name,
+                standing=_standing(conversations),
+            )
+        )
+    return tuple(sorted(plans, key=lambda plan: (plan.plan_name.casefold(), plan.plan_api_id)))
 
 
 # The overview counts conversations for this many templates, those with the most plans:

@@ -12,5 +12,6 @@ urlpatterns = [
     # <str:…> matches one path segment, so ids with a colon (raw or as %3A) both work.
     path("<str:api_id>/", views.plan_detail, name="detail"),
     path("<str:api_id>/panels/", views.plan_panels, name="panels"),
+    path("<str:api_id>/participation/", views.plan_participation, name="participation"),
     path("<str:api_id>/users.csv", views.plan_users_export, name="users_export"),
 ]

@@ -1,13 +1,15 @@
-"""The overview, plan list, plan detail and their CSV exports. Views validate the query string, call
-the service, render.
+"""The overview, plan list, plan detail, a plan's participation, people, and the CSV
+exports. Views validate the query string, call the service, render.
 
 Upstream failures of the main resource are not handled here:
 plans.middleware.UpstreamErrorMiddleware turns every `UpstreamError` into a page with
 the right status. The plan page's side panels (template, progress) are a page of their
 own that the plan page loads after it is shown; their service call hands back each
 panel's error instead of raising it, so one failing panel never hides the other.
+Participation is loaded the same way, and shows its own failure inside its section.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -31,7 +33,19 @@ from plans.charts import overview_charts
 from plans.exceptions import TooManyRows, UpstreamError
 from plans.exports import csv_response
 from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
-from plans.forms import DEPARTMENTS_PER_PAGE, USERS_PER_PAGE, DetailForm, list_query
+from plans.forms import (
+    DEPARTMENTS_PER_PAGE,
+    PARTICIPANTS_PER_PAGE,
+    PARTICIPATION_SORTS,
+    PEOPLE_SHOWN,
+    STATE_FILTER_CHOICES,
+    STATES_SELECTED,
+    USERS_PER_PAGE,
+    DetailForm,
+    ParticipationForm,
+    PeopleForm,
+    list_query,
+)
 from plans.labels import frequency_label, status_label
 from plans.tables import (
     DepartmentTable,
@@ -346,28 +360,35 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
 
 # Plans whose page was just refreshed: their panels' request bypasses the cache as part of
 # the same Refresh (the page's claim on the user's refresh allowance covers both).
-_REFRESH_PANELS = "plans_refresh_panels"
-_REFRESH_PANELS_KEPT = 20
+# Per part of the plan page loaded by its own request ("panels", "participation"): the
+# plans whose page's Refresh owes that part a fresh load.
+_REFRESH_OWED = "plans_refresh_{}"
+_REFRESH_KEPT = 20
 
 
-def _refresh_panels_next_time(request: HttpRequest, api_id: str) -> None:
-    pending = [i for i in request.session.get(_REFRESH_PANELS, []) if i != api_id]
-    request.session[_REFRESH_PANELS] = [*pending[-(_REFRESH_PANELS_KEPT - 1) :], api_id]
+def _refresh_next_time(request: HttpRequest, api_id: str, part: str) -> None:
+    key = _REFRESH_OWED.format(part)
+    pending = [i for i in request.session.get(key, []) if i != api_id]
+    request.session[key] = [*pending[-(_REFRESH_KEPT - 1) :], api_id]
+
+
+def _refresh_owed(request: HttpRequest, api_id: str, part: str) -> bool:
+    return api_id in request.session.get(_REFRESH_OWED.format(part), [])
 
 
 def _panels_url(request: HttpRequest, api_id: str) -> str:
     """The panels' URL, saying they are to come fresh when the page's Refresh owes it them."""
     url = reverse("plans:panels", kwargs={"api_id": api_id})
-    owed = api_id in request.session.get(_REFRESH_PANELS, [])
-    return f"{url}?refresh=1" if owed else url
+    return f"{url}?refresh=1" if _refresh_owed(request, api_id, "panels") else url
 
 
-def _panels_client(request: HttpRequest, api_id: str) -> services.Client:
-    """The panels' client: bypassing the cache once after their plan page's Refresh."""
-    owed = request.session.get(_REFRESH_PANELS, [])
+def _part_client(request: HttpRequest, api_id: str, part: str) -> services.Client:
+    """A part's client: bypassing the cache once after its plan page's Refresh."""
+    key = _REFRESH_OWED.format(part)
+    owed = request.session.get(key, [])
     if request.GET.get("refresh") != "1" or api_id not in owed:
         return services.client_for(request)
-    request.session[_REFRESH_PANELS] = [i for i in owed if i != api_id]
+    request.session[key] = [i for i in owed if i != api_id]
     client = services.Client.from_settings(bypass_cache=True)
     # Bound to the request as client_for binds it (freed after the response, read by
     # the footer's "Data as of").
@@ -405,10 +426,11 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
             last = table.paginator.num_pages
             return _past_the_end(request, param, form.cleaned_data[param], last, what)
     if redirect_response := _without_refresh(request):
-        # The side panels are fetched by their own request (plan_panels), which the
+        # The side panels and participation are fetched by their own requests, which the
         # refreshed page asks to refresh too: the redirect does not wait for them.
         if client.bypass_cache:
-            _refresh_panels_next_time(request, api_id)
+            for part in ("panels", "participation"):
+                _refresh_next_time(request, api_id, part)
         return redirect_response
 
     back = form.cleaned_data["back"]
@@ -419,6 +441,9 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "status_badge": status_badge(plan.status),
         "frequency": frequency_label(plan.frequency),
         "panels_url": _panels_url(request, api_id),
+        "participation_url": _participation_url(
+            api_id, q=query, refresh="1" if _refresh_owed(request, api_id, "participation") else ""
+        ),
         "query": query,
         "back": back,
         "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
@@ -445,7 +470,7 @@ def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     page is sent without them and htmx loads them from here once it is shown (the
     panels alone); without JavaScript, the plan page links here (a page of its own).
     """
-    client = _panels_client(request, api_id)
+    client = _part_client(request, api_id, "panels")
     plan = services.plan_get(client=client, api_id=api_id)
     # Template and progress: concurrent, and each failure stays inside its own panel.
     extras = services.plan_extras(client=client, plan=plan)
@@ -464,24 +489,222 @@ def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     return _for_htmx(request, render(request, "plans/plan_panels.html", context))
 
 
+def _participation_url(api_id: str, **params: str) -> str:
+    url = reverse("plans:participation", kwargs={"api_id": api_id})
+    query = urlencode({key: value for key, value in params.items() if value})
+    return f"{url}?{query}" if query else url
+
+
+def _person_url(name: str, api_id: str) -> str:
+    return f"{reverse('people')}?{urlencode({'name': name, 'person': api_id})}"
+
+
 @view_plans_required
-def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
-    """The plan's assigned users matching the detail page's search, as CSV."""
-    form = DetailForm(request.GET)
+def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
+    """Where each of a plan's assigned users stands in it: filtered, sorted, paged.
+
+    It reads every conversation of the plan (a page of the API per 100), so the plan
+    page is sent without it and htmx loads it from here once the page is shown (the
+    section alone); without JavaScript the plan page links here (a page of its own). A
+    failure to read the conversations shows inside the section (on the page of its own,
+    with the error's status).
+    """
+    form = ParticipationForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
-    plan = services.plan_get(client=services.client_for(request), api_id=api_id)
-    users = form.matching_users(plan.assigned_users)
+    client = _part_client(request, api_id, "participation")
+    plan = services.plan_get(client=client, api_id=api_id)
+    context: dict[str, Any] = {
+        "plan": plan,
+        "detail_url": reverse("plans:detail", kwargs={"api_id": api_id}),
+    }
+    status = 200
+    try:
+        participation = services.plan_participation(client=client, plan=plan)
+    except UpstreamError as error:
+        context["error"] = error
+        status = error.status_code
+    else:
+        if not request.htmx and (redirect_response := _without_refresh(request)):
+            return redirect_response
+        try:
+            context.update(_participation_context(request, form, api_id, participation))
+        except EmptyPage as past_the_end:
+            asked, last = form.cleaned_data["page"], past_the_end.args[1]
+            return _past_the_end(request, "page", asked, last, "people")
+        try:
+            audit.record(
+                request,
+                action=audit.Action.PARTICIPATION_VIEW,
+                plan_id=plan.api_id,
+                plan_name=plan.name,
+                person=form.cleaned_data["q"],
+                row_count=len(context["rows"]),
+            )
+        except audit.AuditUnavailable as error:
+            return audit.refusal(request, error)
+    if request.htmx:
+        # The section alone, to be swapped into the plan page: a failure is described
+        # inside it, so it is sent as a success (htmx swaps only those) and shows there.
+        response = render(request, "plans/participation_fragment.html", context)
+    else:
+        response = render(request, "plans/participation.html", context, status=status)
+    return _for_htmx(request, response)
+
+
+def _participation_context(
+    request: HttpRequest,
+    form: ParticipationForm,
+    api_id: str,
+    participation: services.Participation,
+) -> dict:
+    query, state, sort = (form.cleaned_data[key] for key in ("q", "state", "sort"))
+    searched = form.searched(participation.participants)
+    selected = form.selected(participation.participants)
+    paginator = Paginator(selected, PARTICIPANTS_PER_PAGE)
+    try:
+        page = paginator.page(form.cleaned_data["page"])
+    except EmptyPage:
+        raise EmptyPage("past the end", paginator.num_pages) from None
+
+    def url(**changes: str) -> str:
+        params = {"q": query, "state": state, "sort": sort, **changes}
+        return _participation_url(api_id, **params)
+
+    in_state = Counter(participant.standing.state for participant in searched)
+    state_links = [("", "Everyone", len(searched))] + [
+        (value, label.split(" (")[0], sum(in_state[one] for one in STATES_SELECTED[value]))
+        for value, label in STATE_FILTER_CHOICES
+    ]
+    current_sort = sort  # none: the plan's order
+    sort_links = {
+        column: {
+            "url": url(sort=f"-{column}" if current_sort == column else column),
+            "direction": "ascending"
+            if current_sort == column
+            else "descending"
+            if current_sort == f"-{column}"
+            else "",
+        }
+        for column in PARTICIPATION_SORTS
+    }
+    # The bar's segments in percent of the plan's people, as x and width of SVG rects
+    # (the CSP allows no inline style, so no CSS widths).
+    bar, x = [], 0.0
+    for bar_state, count in (
+        (services.COMPLETED, participation.completed),
+        (services.IN_PROGRESS, participation.in_progress),
+        (services.NOT_STARTED, participation.not_started),
+    ):
+        width = 100 * count / participation.total if participation.total else 0
+        bar.append({"state": bar_state, "x": f"{x:.3f}", "width": f"{width:.3f}"})
+        x += width
+    export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
+    export_query = urlencode(
+        {k: v for k, v in (("q", query), ("state", state), ("sort", sort)) if v}
+    )
+    return {
+        "participation": participation,
+        "bar": bar,
+        "query": query,
+        "state": state,
+        "sort": sort,
+        "state_links": [
+            {"label": label, "count": count, "url": url(state=value), "current": value == state}
+            for value, label, count in state_links
+        ],
+        "sort_links": sort_links,
+        "page": page,
+        "rows": [
+            (participant, _person_url(participant.user.name, participant.user.api_id))
+            for participant in page.object_list
+        ],
+        "previous_url": url(page=str(page.previous_page_number())) if page.has_previous() else "",
+        "next_url": url(page=str(page.next_page_number())) if page.has_next() else "",
+        "export_url": f"{export_url}?{export_query}" if export_query else export_url,
+        "clear_url": _participation_url(api_id, sort=sort),
+        "self_url": reverse("plans:participation", kwargs={"api_id": api_id}),
+    }
+
+
+@view_plans_required
+def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
+    """The plan's assigned users, with where they stand, as the participation list filters
+    and sorts them (or the plan page's search, which sets `q` only), as CSV."""
+    form = ParticipationForm(request.GET)
+    if not form.is_valid():
+        return render(request, "400.html", {"form": form}, status=400)
+    client = services.client_for(request)
+    plan = services.plan_get(client=client, api_id=api_id)
+    participation = services.plan_participation(client=client, plan=plan)
+    selected = form.selected(participation.participants)
     try:
         audit.record(
             request,
             action=audit.Action.EXPORT_PLAN_USERS,
             plan_id=plan.api_id,
             plan_name=plan.name,
-            row_count=len(users),
+            row_count=len(selected),
         )
     except audit.AuditUnavailable as error:
         return audit.refusal(request, error)
-    rows = ([user.name, user.email, user.api_id] for user in users)
+    header = ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"]
+    rows = (
+        [
+            p.user.name,
+            p.user.email,
+            p.user.api_id,
+            p.standing.state_label,
+            p.standing.stage if p.standing.state == services.IN_PROGRESS else "",
+            p.standing.completed.date().isoformat() if p.standing.completed else "",
+            p.standing.rounds_completed,
+        ]
+        for p in selected
+    )
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
-    return csv_response(stem, ["Name", "Email", "User ID"], rows)
+    return csv_response(stem, header, rows)
+
+
+@view_plans_required
+def people(request: HttpRequest) -> HttpResponse:
+    """Find people by name; for the person chosen, every plan they have conversations in."""
+    form = PeopleForm(request.GET)
+    if not form.is_valid():
+        return render(request, "plans/people.html", {"form": form}, status=400)
+    name, person_id = form.cleaned_data["name"], form.cleaned_data["person"]
+    context: dict = {"form": form, "name": name}
+    if name and not person_id:
+        client = services.client_for(request)
+        found = services.people_find(client=client, name=name, limit=PEOPLE_SHOWN)
+        context["found"] = found
+        context["found_rows"] = [
+            (person, _person_url(person.name, person.api_id)) for person in found.people
+        ]
+    elif person_id:
+        client = services.client_for(request)
+        person = services.person_find(client=client, name=name, api_id=person_id)
+        plans = services.person_plans(client=client, person=person)
+        context["person"] = person
+        context["plan_rows"] = [
+            (
+                plan,
+                f"{url}?{urlencode({'q': person.name})}"
+                if (url := plan_url(plan.plan_api_id))
+                else "",
+            )
+            for plan in plans
+        ]
+        context["search_url"] = f"{reverse('people')}?{urlencode({'name': name})}"
+    if redirect_response := _without_refresh(request):
+        return redirect_response
+    if name or person_id:
+        try:
+            audit.record(
+                request,
+                action=audit.Action.PERSON_LOOKUP,
+                person=context["person"].name if person_id else name,
+                row_count=len(context.get("plan_rows") or context.get("found_rows") or ()),
+            )
+        except audit.AuditUnavailable as error:
+            return audit.refusal(request, error)
+    return render(request, "plans/people.html", context)

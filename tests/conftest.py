@@ -194,6 +194,82 @@ def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):
         )
 
 
+# --- Participation and people ------------------------------------------------------------
+
+USERS_URL = f"{API}/api/v2/users/"
+# A plan that shares the fixture plan's name ("Engagement survey").
+OTHER_PLAN_ID = "580:99999999-0000-4000-8000-000000000000"
+
+
+def plan_conversation(
+    person: int,
+    *,
+    status: str = "draft",
+    generated: str | None = "2026-03-01T09:00:00Z",
+    updated: str = "2026-03-05T09:00:00Z",
+    stage: str | None = None,
+    plan_api_id: str = PLAN_ID,
+    plan_name: str = "Engagement survey",
+    person_name: str | None = None,
+) -> dict:
+    """A conversation of person `582:<person>` in a plan, with every documented field."""
+    final = status == "final"
+    return {
+        "api_id": f"{person}-{status}-{generated or updated}",
+        "template_api_id": TEMPLATE_ID,
+        "template_name": "Engagement Survey",
+        "plan_name": plan_name,
+        "plan_api_id": plan_api_id,
+        "stage_name": stage or ("Final" if final else "Employee input"),
+        "stage_api_id": "5A0E0000-0000-4000-8000-000000000001",
+        "status": status,
+        "updated_date": updated,
+        "completed_date": updated if final else None,
+        "generated_date": generated,
+        "person_api_id": f"582:{person}",
+        "person_name": person_name or f"Person {person}",
+    }
+
+
+def assignee(person: int, name: str | None = None, email: str | None = None) -> dict:
+    return {
+        "api_id": f"582:{person}",
+        "name": name or f"Person {person}",
+        "email": email or f"person{person}@example.com",
+    }
+
+
+def expect_pages(upstream, url: str, params: dict, items: list, *, page_size: int = 100):
+    """Every page read_all asks for: limit=100, offset = rows so far, exact filters and auth."""
+    for offset in range(0, max(len(items), 1), page_size):
+        upstream.get(
+            url,
+            json={"count": len(items), "results": items[offset : offset + page_size]},
+            match=[
+                matchers.query_param_matcher({**params, "limit": "100", "offset": str(offset)}),
+                matchers.header_matcher({"Authorization": AUTH_HEADER}),
+            ],
+        )
+
+
+def expect_plan_conversations(upstream, items: list, *, plan_name: str = "Engagement survey"):
+    expect_pages(upstream, CONVERSATIONS_URL, {"plan_name": plan_name}, items)
+
+
+def person_record(person: int, name: str | None = None, **overrides) -> dict:
+    """A user as the users endpoint lists them."""
+    record = {
+        "api_id": f"582:{person}",
+        "name": name or f"Person {person}",
+        "email": f"person{person}@example.com",
+        "departments": [{"api_id": "442:1", "name": "Finance"}],
+        "manager": {"name": "Mia Boss", "email": "mia@example.com", "api_id": "582:900"},
+        "is_active": True,
+    }
+    record.update(overrides)
+    return record
+
+
 @pytest.fixture(scope="session")
 def provider():
     """An OpenID Connect provider on loopback (tests/identity_provider.py)."""

@@ -16,7 +16,14 @@ from responses import matchers
 
 import audit
 from audit.models import AuditEntry
-from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, load_fixture, plan_item
+from tests.conftest import (
+    PLAN_ID,
+    PLAN_URL,
+    PLANS_URL,
+    expect_plan_conversations,
+    load_fixture,
+    plan_item,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +72,7 @@ def test_the_plans_export_records_who_which_filters_and_how_many_rows(admin_clie
 
 def test_the_users_export_records_the_plan_the_search_and_the_rows(admin_client, upstream):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_plan_conversations(upstream, [])
 
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv?q=jo")
 
@@ -82,6 +90,7 @@ def test_an_export_that_cannot_be_recorded_is_refused_with_a_page(
 ):
     upstream.get(PLANS_URL, json={"count": 1, "results": [plan_item(1)]})
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_plan_conversations(upstream, [])
     upstream.assert_all_requests_are_fired = False
 
     response = admin_client.get(path)

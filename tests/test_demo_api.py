@@ -25,6 +25,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PLANS = "/api/v2/conversation_plans/"
 TEMPLATES = "/api/v2/conversation_templates/"
 CONVERSATIONS = "/api/v2/conversations/"
+USERS = "/api/v2/users/"
+CONVERSATION_FIELDS = {
+    "api_id",
+    "template_api_id",
+    "template_name",
+    "plan_name",
+    "plan_api_id",
+    "stage_name",
+    "stage_api_id",
+    "status",
+    "updated_date",
+    "completed_date",
+    "generated_date",
+    "person_api_id",
+    "person_name",
+}
 AUTH = (DEMO_USERNAME, DEMO_API_KEY)
 TIMEOUT = 5
 LIST_FIELDS = {"name", "api_id", "template_name", "template_api_id", "status", "frequency"}
@@ -200,7 +216,7 @@ def test_detail_with_encoded_and_raw_colon(server: DemoServer, get) -> None:
     [
         plan_path("580:00000000-0000-4000-8000-000000000000"),
         "/api/v2/conversation_plans/580:58f96337-f9c3-4ea0-88ed-7ad612670078",  # no slash
-        "/api/v2/users/",
+        "/api/v2/departments/",
         "/api/v2/conversations/abc/",
         "/api/v2/",
         "/elsewhere",
@@ -253,7 +269,10 @@ def test_special_plans(get) -> None:
 def test_data_set_shape() -> None:
     plans = data.plans()
     assert len(plans) == 150
-    assert len({p["name"] for p in plans}) == 150
+    assert len({p["name"] for p in plans}) == 149
+    namesakes = [p for p in plans if p["name"] == data.SHARED_PLAN_NAME]
+    assert len(namesakes) == 2 and namesakes[1] is plans[-1]
+    assert all(p["status"] == "active" and p["assigned_users"] for p in namesakes)
     assert {p["status"] for p in plans} == {"active", "draft"}
     assert sum(p["status"] == "active" for p in plans) > 100
     frequencies = [p["frequency"] for p in plans]
@@ -292,7 +311,7 @@ def test_generation_is_deterministic_across_processes() -> None:
     # Another interpreter with another hash seed must produce the very same bytes.
     script = (
         "import hashlib, json; from demo_api import data; d = data.generate(); "
-        "print(hashlib.sha256(json.dumps([d.templates, d.plans, d.conversations])"
+        "print(hashlib.sha256(json.dumps([d.templates, d.plans, d.conversations, d.people])"
         ".encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -300,7 +319,7 @@ def test_generation_is_deterministic_across_processes() -> None:
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
     )
     digest = hashlib.sha256(
-        json.dumps([first.templates, first.plans, first.conversations]).encode()
+        json.dumps([first.templates, first.plans, first.conversations, first.people]).encode()
     ).hexdigest()
     assert out.stdout.strip() == digest, out.stderr
 
@@ -333,22 +352,26 @@ def test_conversations_follow_plan_assignments(get) -> None:
     big = plan_named(data.COMPANY_WIDE_PLAN_NAME)
     name = big["name"].upper()  # the filter is case-insensitive
     everything = get(CONVERSATIONS, plan_name=name, limit=100).json()
-    final = get(CONVERSATIONS, plan_name=name, status="final").json()
-    draft = get(CONVERSATIONS, plan_name=name, status="draft").json()
-    assert everything["count"] == 3000
-    assert final["count"] + draft["count"] == 3000
-    assert 0.5 < final["count"] / 3000 < 0.7
-    assert get(CONVERSATIONS, plan_name=name, status="archived").json()["count"] == 0
+    counts = {
+        status: get(CONVERSATIONS, plan_name=name, status=status).json()["count"]
+        for status in ("draft", "final", "deleted", "archived")
+    }
+    assert everything["count"] == sum(counts.values())
+    # The plan's pages at 100 a page: the first, then four rounds of eight at most.
+    assert 3000 < everything["count"] <= 3300
+    assert all(counts.values())
+    assert all(set(c) == CONVERSATION_FIELDS for c in everything["results"])
 
     assigned = {u["api_id"] for u in big["assigned_users"]}
     convs = [c for c in data.conversations() if c["plan_api_id"] == big["api_id"]]
-    assert {c["person_api_id"] for c in convs} == assigned
-    for conversation in final["results"]:
-        assert conversation["stage_name"] == "Final"
-        assert conversation["completed_date"] is not None
-    for conversation in draft["results"]:
-        assert conversation["stage_name"] != "Final"
-        assert conversation["completed_date"] is None
+    started = {c["person_api_id"] for c in convs}
+    assert started < assigned, "some assigned people have no conversation yet"
+    assert 150 < len(assigned - started) < 250
+    for conversation in convs:
+        final = conversation["status"] == "final"
+        assert (conversation["stage_name"] == "Final") == final
+        assert (conversation["completed_date"] is not None) == final
+        assert conversation["generated_date"] <= conversation["updated_date"]
 
     person = convs[0]["person_name"]
     by_person = get(CONVERSATIONS, person_name=person, limit=100).json()
@@ -357,8 +380,98 @@ def test_conversations_follow_plan_assignments(get) -> None:
 
     unassigned = get(CONVERSATIONS, plan_name=data.UNASSIGNED_PLAN_NAME).json()
     assert unassigned["count"] == 0
-    active_total = sum(len(p["assigned_users"]) for p in data.plans() if p["status"] == "active")
-    assert get(CONVERSATIONS).json()["count"] == active_total
+    assert get(CONVERSATIONS).json()["count"] == len(data.conversations())
+
+
+def rounds_by_person(plan: dict) -> dict[str, list[dict]]:
+    rounds: dict[str, list[dict]] = {}
+    for conversation in data.conversations():
+        if conversation["plan_api_id"] == plan["api_id"]:
+            rounds.setdefault(conversation["person_api_id"], []).append(conversation)
+    return rounds
+
+
+def test_recurring_plans_have_rounds_older_ones_completed() -> None:
+    big = plan_named(data.COMPANY_WIDE_PLAN_NAME)
+    assert big["frequency"] == "Quarterly"
+    rounds = rounds_by_person(big)
+    several = {
+        person: [c for c in convs if c["status"] in ("draft", "final")]
+        for person, convs in rounds.items()
+    }
+    several = {person: convs for person, convs in several.items() if len(convs) > 1}
+    assert len(several) > 100
+    saw_latest_in_progress = False
+    for convs in several.values():
+        ordered = sorted(convs, key=lambda c: c["generated_date"])
+        assert all(c["status"] == "final" for c in ordered[:-1])
+        saw_latest_in_progress |= ordered[-1]["status"] == "draft"
+    assert saw_latest_in_progress
+
+    one_off = next(p for p in data.plans() if p["status"] == "active" and not p["frequency"])
+    assert all(
+        len([c for c in convs if c["status"] in ("draft", "final")]) == 1
+        for convs in rounds_by_person(one_off).values()
+    )
+
+
+def test_deleted_and_archived_conversations_come_after_the_current_one() -> None:
+    hidden = [c for c in data.conversations() if c["status"] in ("deleted", "archived")]
+    assert {c["status"] for c in hidden} == {"deleted", "archived"}
+    for conversation in hidden:
+        plan = data.plan_by_id(conversation["plan_api_id"])
+        assert plan is not None
+        current = [
+            c
+            for c in rounds_by_person(plan)[conversation["person_api_id"]]
+            if c["status"] in ("draft", "final")
+        ]
+        assert max(c["generated_date"] for c in current) < conversation["generated_date"]
+
+
+def test_two_plans_sharing_a_name_share_the_conversation_filter(get) -> None:
+    first, second = (p for p in data.plans() if p["name"] == data.SHARED_PLAN_NAME)
+    page = get(CONVERSATIONS, plan_name=data.SHARED_PLAN_NAME, limit=100).json()
+    assert {c["plan_api_id"] for c in page["results"]} == {first["api_id"], second["api_id"]}
+
+
+# -- users -----------------------------------------------------------------------------------------
+
+
+def test_users_have_departments_managers_and_activity(get) -> None:
+    page = get(USERS).json()
+    assert page["count"] == data.USER_COUNT
+    assert len(page["results"]) == 50
+    person = page["results"][0]
+    assert set(person) == {"api_id", "name", "email", "departments", "manager", "is_active"}
+    assert person["departments"] and set(person["departments"][0]) == {"api_id", "name"}
+    people = data.people()
+    assert any(p["manager"] is None for p in people)
+    assert all(set(p["manager"]) == {"name", "email", "api_id"} for p in people if p["manager"])
+    assert any(not p["is_active"] for p in people)
+    assigned = {u["api_id"] for plan in data.plans() for u in plan["assigned_users"]}
+    assert assigned <= {p["api_id"] for p in people}
+    assert len(get(USERS, limit=500).json()["results"]) == 100
+
+
+def test_users_filters_are_partial_and_case_insensitive(get) -> None:
+    people = data.people()
+    by_name = get(USERS, name="MÜLLER", limit=100).json()
+    assert by_name["count"] == sum("müller" in p["name"].casefold() for p in people) > 1
+    assert all("müller" in p["name"].casefold() for p in by_name["results"])
+
+    finance = get(USERS, department_name="financ", limit=100).json()["results"]
+    assert finance and all(any(d["name"] == "Finance" for d in p["departments"]) for p in finance)
+
+    manager = next(p["manager"] for p in people if p["manager"])
+    managed = get(USERS, manager_name=manager["name"].lower(), limit=100).json()["results"]
+    assert managed and all(manager["name"] in p["manager"]["name"] for p in managed)
+
+    inactive = get(USERS, is_active="false", limit=100).json()
+    assert inactive["count"] == sum(not p["is_active"] for p in people)
+    assert get(USERS, is_active="maybe").json()["count"] == data.USER_COUNT
+    combined = get(USERS, name="müller", is_active="true", limit=100).json()["results"]
+    assert all(p["is_active"] and "müller" in p["name"].casefold() for p in combined)
 
 
 def test_conversations_reject_unknown_status(get) -> None:
@@ -413,6 +526,8 @@ def test_error_status_faults(get, kind: str, status: int, detail: str) -> None:
         (plan_path("!fault:502"), {}),
         (TEMPLATES + quote("!fault:502", safe="") + "/", {}),
         (CONVERSATIONS, {"plan_name": "!fault:502"}),
+        (CONVERSATIONS, {"person_name": "!fault:502"}),
+        (USERS, {"name": "!fault:502"}),
     ],
 )
 def test_magic_values_on_every_endpoint(get, path_and_params: tuple[str, dict]) -> None:
@@ -533,7 +648,11 @@ def test_unknown_magic_value_is_an_ordinary_value(get, value: str) -> None:
 def test_it_generates_any_number_of_plans_with_unique_names_and_ids(count: int) -> None:
     dataset = data.generate(plans=count)
     assert len(dataset.plans) == len(dataset.plan_items) == count
-    assert len({plan["name"] for plan in dataset.plans}) == count
+    names = [plan["name"] for plan in dataset.plans]
+    # Unique, but for the last plan, which shares a showcase plan's name on purpose.
+    shared = count > 7
+    assert len(set(names)) == count - shared
+    assert (names[-1] == data.SHARED_PLAN_NAME) == shared
     assert len({plan["api_id"] for plan in dataset.plans}) == count
     assert dataset.plan_items[-1] == {
         field: dataset.plans[-1][field] for field in data.PLAN_LIST_FIELDS

@@ -4,11 +4,12 @@ import csv
 import html
 import io
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 import requests
 
+from demo_api import data
 from devtools.servers import dashboard, dashboard_env, demo_api, log_in
 
 pytestmark = pytest.mark.e2e
@@ -144,7 +145,8 @@ def test_detail_search_template_and_progress_with_their_call_counts(site, api):
     panels = session.get(f"{site}{link}panels/", timeout=10)
     assert "Engagement Survey" in panels.text
     assert "Template details are unavailable" not in panels.text
-    completed = re.search(r"([\d,]+) of 3,000 conversations completed", panels.text).group(1)
+    # Conversations, not people: a recurring plan has a conversation per person per round.
+    completed = re.search(r"([\d,]+) of [\d,]+ conversations completed", panels.text).group(1)
     completed = int(completed.replace(",", ""))
     pages_of_finals = -(-completed // 100)
     by_path = api.stats()["by_path"]
@@ -154,7 +156,7 @@ def test_detail_search_template_and_progress_with_their_call_counts(site, api):
 
     export = session.get(f"{site}{link}users.csv", params={"q": "stef"}, timeout=10)
     rows = csv_rows(export)
-    assert rows[0] == ["Name", "Email", "User ID"] and len(rows) == shown + 1
+    assert rows[0][:4] == ["Name", "Email", "User ID", "State"] and len(rows) == shown + 1
 
     # A typical plan: the plan; its panels: plan, template, draft count, one page of finals.
     other = detail_links(session.get(f"{site}/plans/", timeout=10).text)[2]
@@ -174,3 +176,97 @@ def test_a_shared_cache_makes_a_repeat_view_free(api):
         cold = api.calls()
         session.get(url, timeout=10)
         assert (cold, api.calls()) == (2, 2), "the second view within the TTL costs nothing"
+
+
+def conversation_pages(plan_name: str) -> int:
+    """Pages of 100 the demo API serves for the conversations with this plan name."""
+    total = sum(c["plan_name"].casefold() == plan_name.casefold() for c in data.conversations())
+    return -(-total // 100)
+
+
+def test_participation_of_the_big_plan_filters_and_exports_with_its_call_counts(site, api):
+    session = log_in(site)
+    big = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+    page = f"{site}/plans/{quote(big['api_id'], safe=':')}/"
+
+    api.reset_stats()
+    plan_page = session.get(page, timeout=10)
+    assert f'href="/plans/{big["api_id"]}/participation/"' in plan_page.text
+    assert api.calls() == 1, "the plan page still costs one call"
+
+    api.reset_stats()
+    response = session.get(f"{page}participation/", params={"state": "not_started"}, timeout=30)
+    assert response.status_code == 200
+    totals = re.search(
+        r"<strong>([\d,]+)</strong> completed · <strong>([\d,]+)</strong> in progress · "
+        r"<strong>([\d,]+)</strong> not started",
+        response.text,
+    )
+    completed, in_progress, not_started = (int(n.replace(",", "")) for n in totals.groups())
+    assert completed + in_progress + not_started == 3000
+    assert 0 < not_started < in_progress < completed
+    # The plan (the shared cache is off), then every page of its conversations.
+    assert api.stats()["by_path"] == {
+        f"/api/v2/conversation_plans/{big['api_id']}/": 1,
+        "/api/v2/conversations/": conversation_pages(big["name"]),
+    }
+
+    export = session.get(f"{page}users.csv", params={"state": "not_started"}, timeout=30)
+    rows = csv_rows(export)
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "User ID",
+        "State",
+        "Stage",
+        "Completed on",
+        "Rounds completed",
+    ]
+    assert len(rows) == not_started + 1
+    assert {row[3] for row in rows[1:]} == {"Not started"}
+
+
+def test_two_plans_sharing_a_name_each_count_only_their_own_people(site):
+    session = log_in(site)
+    for plan in (p for p in data.plans() if p["name"] == data.SHARED_PLAN_NAME):
+        export = session.get(
+            f"{site}/plans/{quote(plan['api_id'], safe=':')}/users.csv", timeout=30
+        )
+        rows = csv_rows(export)
+        assert [row[2] for row in rows[1:]] == [u["api_id"] for u in plan["assigned_users"]]
+        started = {
+            c["person_api_id"]
+            for c in data.conversations()
+            if c["plan_api_id"] == plan["api_id"] and c["status"] in ("draft", "final")
+        }
+        assert {row[2] for row in rows[1:] if row[3] != "Not started"} == started
+
+
+def test_a_person_is_found_and_their_plans_listed_with_their_call_counts(site, api):
+    session = log_in(site)
+    person = next(
+        p
+        for p in data.people()
+        if sum(c["person_api_id"] == p["api_id"] for c in data.conversations()) >= 2
+    )
+
+    api.reset_stats()
+    found = session.get(f"{site}/people/", params={"name": person["name"][:5]}, timeout=10)
+    assert api.calls() == 1
+    link = html.unescape(re.search(r'href="(/people/\?[^"]*person=[^"]*)"', found.text).group(1))
+    assert "person=" in link
+
+    api.reset_stats()
+    page = session.get(
+        f"{site}/people/", params={"name": person["name"], "person": person["api_id"]}, timeout=10
+    )
+    assert page.status_code == 200
+    plan_ids = {
+        c["plan_api_id"]
+        for c in data.conversations()
+        if c["person_api_id"] == person["api_id"] and c["status"] in ("draft", "final")
+    }
+    links = re.findall(r'<td><a href="/plans/([^/"]+)/\?q=', page.text)
+    assert {unquote(plan_id) for plan_id in links} == plan_ids
+    # Their name among the users (one page), then their conversations (one page).
+    assert api.stats()["by_path"] == {"/api/v2/users/": 1, "/api/v2/conversations/": 1}

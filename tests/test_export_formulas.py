@@ -13,7 +13,15 @@ import io
 import pytest
 from responses import matchers
 
-from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL, load_fixture, plan_item
+from tests.conftest import (
+    PLAN_ID,
+    PLAN_URL,
+    PLANS_URL,
+    expect_plan_conversations,
+    load_fixture,
+    plan_conversation,
+    plan_item,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +75,8 @@ def test_the_users_export_has_no_formula_cell_with_either_separator(admin_client
         for n, name in enumerate(HOSTILE)
     ]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
+    # A stage is typed by people too, and goes into the export's Stage column.
+    expect_plan_conversations(upstream, [plan_conversation(0, stage=HOSTILE[0])])
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv")
     assert response.status_code == 200
     assert_no_formula_cells(csv_body(response))
@@ -75,5 +85,9 @@ def test_the_users_export_has_no_formula_cell_with_either_separator(admin_client
 def test_every_field_is_quoted(admin_client, upstream):
     users = [{"api_id": "582:1", "name": "Joanne Stefani", "email": "j@test.com"}]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
+    expect_plan_conversations(upstream, [])
     body = admin_client.get(f"/plans/{PLAN_ID}/users.csv").getvalue().decode()
-    assert body == '\ufeff"Name","Email","User ID"\r\n"Joanne Stefani","j@test.com","582:1"\r\n'
+    assert body == (
+        '\ufeff"Name","Email","User ID","State","Stage","Completed on","Rounds completed"\r\n'
+        '"Joanne Stefani","j@test.com","582:1","Not started","","","0"\r\n'
+    )

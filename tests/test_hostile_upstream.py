@@ -43,10 +43,10 @@ def expected_statuses(behaviour: str, page: str) -> set[int]:
     """What each page answers: 504 out of time, 502 unreadable, 200 when it reads nothing bad."""
     if behaviour in SLOW:
         # Many answers in time, one too many for the budget: only pages that read them all.
-        slowed = not behaviour.startswith("count") or page in ("sorted", "export")
+        slowed = not behaviour.startswith("count") or page in WHOLE_LISTS
         return {504} if slowed else {200}
     if behaviour in ABSURD_COUNTS:
-        return {200} if page in ("detail", "users") else {502}
+        return {200} if page == "detail" else {502}
     if behaviour == ABSURD_DATE:
         return {200}  # plans carry no dates
     if behaviour in ("huge:200", "gzip-bomb"):
@@ -56,11 +56,15 @@ def expected_statuses(behaviour: str, page: str) -> set[int]:
     return {502}
 
 
+# Pages that read a whole list: the sorted list and its export read every plan; a plan's
+# participation and its users export read every conversation of the plan.
+WHOLE_LISTS = ("sorted", "export", "participation", "users")
 PAGES = {
     "list": lambda b: ("/plans/", {"name": b}),
     "sorted": lambda b: ("/plans/", {"name": b, "sort": "name"}),
     "export": lambda b: ("/plans/export.csv", {"name": b}),
     "detail": lambda b: (f"/plans/{b}/", {}),
+    "participation": lambda b: (f"/plans/{b}/participation/", {}),
     "users": lambda b: (f"/plans/{b}/users.csv", {}),
 }
 CASES = [

@@ -11,6 +11,7 @@ from tests.conftest import (
     PLAN_URL,
     PLANS_URL,
     expect_all,
+    expect_plan_conversations,
     load_fixture,
     plan_item,
 )
@@ -130,6 +131,7 @@ def test_it_exports_the_assigned_users_matching_the_search(admin_client, upstrea
         {"api_id": "582:3", "name": "=cmd|' /C calc'!A0", "email": "stef@evil.test"},
     ]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
+    expect_plan_conversations(upstream, [])
 
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv?q=STEF")
 
@@ -138,11 +140,11 @@ def test_it_exports_the_assigned_users_matching_the_search(admin_client, upstrea
         f'attachment; filename="engagement-survey-users-{today}.csv"'
     )
     assert read_csv(response) == [
-        ["Name", "Email", "User ID"],
-        ["Joanne Stefani", "jstefani@test.com", "582:1"],
-        ["'=cmd|' /C calc'!A0", "stef@evil.test", "582:3"],
+        ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"],
+        ["Joanne Stefani", "jstefani@test.com", "582:1", "Not started", "", "", "0"],
+        ["'=cmd|' /C calc'!A0", "stef@evil.test", "582:3", "Not started", "", "", "0"],
     ]
-    assert len(upstream.calls) == 1  # no template or progress calls for an export
+    assert len(upstream.calls) == 2  # the plan and its conversations; no template call
 
 
 def test_the_detail_page_links_to_the_users_export_with_its_search(admin_client, upstream):

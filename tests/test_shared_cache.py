@@ -18,6 +18,7 @@ from tests.conftest import (
     PLAN_URL,
     PLANS_URL,
     expect_extras,
+    expect_plan_conversations,
     load_fixture,
     make_client,
     plan_page,
@@ -150,14 +151,20 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     upstream.reset()
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     expect_extras(upstream, drafts=9)  # conversations were started meanwhile
+    expect_plan_conversations(upstream, [])  # and the participation part's
 
     response = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1")
 
     assert response.status_code == 302
     assert response["Location"] == f"/plans/{PLAN_ID}/"
     assert len(upstream.calls) == 1, "the plan, bypassing the cache; the panels do not wait"
-    html = admin_client.get(response["Location"]).content.decode()
-    assert f'hx-get="{PANELS}?refresh=1"' in html, "the panels' own request refreshes them"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert f'hx-get="{PANELS}?refresh=1"' in page, "the panels' own request refreshes them"
     html = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"}).content.decode()
     assert "1 of 10 conversations completed" in html, "the panels now show the fresh copy"
     assert len(upstream.calls) == 1 + 4, "the plan again and every panel call, bypassing the cache"
+    participation = f"/plans/{PLAN_ID}/participation/"
+    assert f'hx-get="{participation}?refresh=1"' in page, "and participation's its own"
+    response = admin_client.get(f"{participation}?refresh=1", headers={"HX-Request": "true"})
+    assert "<strong>1</strong> not started" in response.content.decode()
+    assert len(upstream.calls) == 1 + 4 + 2, "the plan again and its conversations, afresh"

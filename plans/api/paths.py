@@ -10,6 +10,7 @@ from plans.exceptions import NotFound
 PLANS_PATH = "/api/v2/conversation_plans/"
 TEMPLATES_PATH = "/api/v2/conversation_templates/"
 CONVERSATIONS_PATH = "/api/v2/conversations/"
+USERS_PATH = "/api/v2/users/"
 
 # An id that holds a path separator, a query or fragment marker, a dot-segment,
 # whitespace, a percent sign or a control character can never be a real API id.

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from plans.api.results import Department, PlanDetail, PlanSummary, Template, User
+from plans.api.results import (
+    Conversation,
+    Department,
+    Manager,
+    Person,
+    PlanDetail,
+    PlanSummary,
+    Template,
+    User,
+)
 from plans.exceptions import MalformedResponse
 
 # More objects than any account holds: a bigger count is a broken answer, and a
@@ -65,6 +74,13 @@ class Reader:
             return []
         if not isinstance(value, list):
             raise self._bad(key, "a list")
+        return value
+
+    def optional_flag(self, key: str) -> bool | None:
+        """True, False, or None when the key is missing or null."""
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise self._bad(key, "true or false")
         return value
 
     def flag(self, key: str) -> bool:
@@ -156,6 +172,45 @@ def template(data: Any, *, path: str) -> Template:
         deleted=item.flag("deleted"),
         created=item.moment("created_date"),
         updated=item.moment("updated_date"),
+    )
+
+
+def conversation(data: Any, *, path: str) -> Conversation:
+    item = Reader(data, path=path, what="a conversation")
+    return Conversation(
+        api_id=item.text("api_id"),
+        plan_api_id=item.text("plan_api_id"),
+        plan_name=item.text("plan_name"),
+        template_name=item.text("template_name"),
+        person_api_id=item.text("person_api_id"),
+        person_name=item.text("person_name"),
+        stage_name=item.text("stage_name"),
+        status=item.text("status"),
+        generated=item.moment("generated_date"),
+        updated=item.moment("updated_date"),
+        completed=item.moment("completed_date"),
+    )
+
+
+def person(data: Any, *, path: str) -> Person:
+    item = Reader(data, path=path, what="a user")
+    manager_data = item.data.get("manager")
+    manager = None
+    if manager_data is not None:
+        boss = item.child(manager_data, "a user's manager")
+        manager = Manager(
+            api_id=boss.text("api_id"), name=boss.text("name"), email=boss.text("email")
+        )
+    return Person(
+        api_id=item.text("api_id"),
+        name=item.text("name"),
+        email=item.text("email"),
+        departments=tuple(
+            _department(item.child(entry, "a user's department"))
+            for entry in item.items("departments")
+        ),
+        manager=manager,
+        active=item.optional_flag("is_active"),
     )
 
 

@@ -120,6 +120,152 @@ class PlanPage:
     plans: tuple[PlanSummary, ...]
 
 
+# --- Participation: who has completed a plan, who is on the way, who has not started ---
+
+COMPLETED = "completed"
+IN_PROGRESS = "in_progress"
+NOT_STARTED = "not_started"
+STATE_LABELS = {COMPLETED: "Completed", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}
+# Conversation statuses that count; deleted and archived conversations are ignored.
+COUNTED_STATUSES = frozenset({"draft", "final"})
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One person's conversation in one round of a plan."""
+
+    api_id: str
+    plan_api_id: str
+    plan_name: str
+    template_name: str
+    person_api_id: str
+    person_name: str
+    stage_name: str
+    status: str
+    generated: datetime | None
+    updated: datetime | None
+    completed: datetime | None
+
+    @property
+    def counts(self) -> bool:
+        return self.status in COUNTED_STATUSES
+
+    def __reduce__(self) -> tuple[type[Conversation], tuple[object, ...]]:
+        # Pickled as a call with its fields, as PlanSummary is: the shared cache holds a
+        # plan's thousands of conversations as one list.
+        return Conversation, (
+            self.api_id,
+            self.plan_api_id,
+            self.plan_name,
+            self.template_name,
+            self.person_api_id,
+            self.person_name,
+            self.stage_name,
+            self.status,
+            self.generated,
+            self.updated,
+            self.completed,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where one person stands in one plan, decided by their latest counted conversation.
+
+    `stage` and `moved` (when the conversation was last updated) describe a conversation
+    in progress; `completed` is the completion date of a completed one.
+    """
+
+    state: str
+    stage: str = ""
+    moved: datetime | None = None
+    completed: datetime | None = None
+    rounds_completed: int = 0
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def date(self) -> datetime | None:
+        """The date that goes with the state: completed on, or last moved."""
+        return self.completed if self.state == COMPLETED else self.moved
+
+
+NO_CONVERSATION = Standing(state=NOT_STARTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    user: User
+    standing: Standing
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """Every assigned user of a plan with their standing, in the plan's order."""
+
+    participants: tuple[Participant, ...]
+    completed: int
+    in_progress: int
+    not_started: int
+
+    @property
+    def total(self) -> int:
+        return self.completed + self.in_progress + self.not_started
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.total) if self.total else 0
+
+    @property
+    def percent_completed(self) -> int:
+        return self.percent(self.completed)
+
+    @property
+    def percent_in_progress(self) -> int:
+        return self.percent(self.in_progress)
+
+
+# --- People --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Manager:
+    api_id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A user as the users endpoint describes them."""
+
+    api_id: str
+    name: str
+    email: str
+    departments: tuple[Department, ...]
+    manager: Manager | None
+    active: bool | None  # None when the API does not say
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleFound:
+    """The first `people` of `count` whose name matches a search."""
+
+    count: int
+    people: tuple[Person, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonPlan:
+    """A plan a person has conversations in, and where they stand in it."""
+
+    plan_api_id: str
+    plan_name: str
+    template_name: str
+    standing: Standing
+
+
 @dataclass(frozen=True, slots=True)
 class PlanCount:
     """How many plans share one value of a field (`value` as the API sends it, "" for none)."""

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
 COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+PERSON = next(p for p in data.people() if p["name"] == "Jürgen Müller")
 
 PAGES = {
     "login": ("/accounts/login/?next=/plans/", 200),
@@ -36,6 +37,9 @@ PAGES = {
     "detail-searched": (f"/plans/{COMPANY_WIDE['api_id']}/?q=yamamoto&users_page=2", 200),
     "detail": (f"/plans/{COMPANY_WIDE['api_id']}/", 200),
     "detail-panels": (f"/plans/{COMPANY_WIDE['api_id']}/panels/", 200),
+    "participation": (f"/plans/{COMPANY_WIDE['api_id']}/participation/?state=outstanding", 200),
+    "people": ("/people/?name=Jürgen", 200),
+    "person": (f"/people/?name={PERSON['name']}&person={PERSON['api_id']}", 200),
     "not-found": ("/plans/580:no-such-plan/", 404),
     "upstream-error": ("/plans/?name=!fault:500", 503),
 }

@@ -57,9 +57,9 @@ def test_it_filters_by_name(page):
 
     expect(page).to_have_url(re.compile(r"[?&]name=z%C3%BCrich(&|$)"))
     expect(page).to_have_title("Plans · zürich · Perform & Engage 365")
-    expect(summary(page)).to_have_text("Showing 1–6 of 6 plans")
+    expect(summary(page)).to_have_text("Showing 1–7 of 7 plans")  # two share one name
     names = column(page, 1).all_inner_texts()
-    assert len(names) == 6 and all("zürich" in name.lower() for name in names)
+    assert len(names) == 7 and all("zürich" in name.lower() for name in names)
     expect(page.get_by_label("Plan name", exact=True)).to_have_value("zürich")
 
 
@@ -151,7 +151,7 @@ def test_a_plans_page_loads_its_template_and_progress_after_it_is_shown(page):
 
     panels = side_panels(page)
     expect(panels.get_by_role("heading", name="Progress")).to_be_visible()
-    expect(panels).to_contain_text(re.compile(r"[\d,]+ of 3,000 conversations completed"))
+    expect(panels).to_contain_text(re.compile(r"[\d,]+ of [\d,]+ conversations completed"))
     expect(panels.get_by_role("heading", name="Template", exact=True)).to_be_visible()
     expect(panels).to_contain_text(COMPANY_WIDE["template_name"])
     expect(panels.get_by_role("heading", name="Template and progress")).to_have_count(0)
@@ -168,7 +168,7 @@ def test_without_javascript_the_panels_are_one_link_away(browser, site, signed_i
 
         expect(page).to_have_url(re.compile(r"/panels/$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Template and progress")
-        expect(page.get_by_text(re.compile(r"of 3,000 conversations completed"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"of [\d,]+ conversations completed"))).to_be_visible()
         page.get_by_role("link", name=f"← {data.COMPANY_WIDE_PLAN_NAME}").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(data.COMPANY_WIDE_PLAN_NAME)
     finally:
@@ -244,7 +244,7 @@ def test_it_logs_out(fresh_page):
     page = fresh_page
     page.goto("/accounts/login/")
     log_in(page)
-    expect(page).to_have_url(re.compile(r"/plans/$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the overview, the home page
 
     page.get_by_role("button", name="Log out").click()
 

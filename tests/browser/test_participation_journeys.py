@@ -1,0 +1,101 @@
+"""Who still has to act, in a real browser: a plan's participation and a person's plans."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from demo_api import data
+from tests.browser.conftest import new_context
+
+pytestmark = pytest.mark.browser
+
+COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+
+
+def participation(page: Page):
+    return page.locator("#participation")
+
+
+def test_it_opens_the_big_plan_filters_to_not_started_and_exports_them(page):
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+
+    # Participation loads into the plan page after it is shown.
+    section = participation(page)
+    expect(section.locator("#participation-totals")).to_contain_text(
+        re.compile(r"[\d,]+ completed · [\d,]+ in progress · [\d,]+ not started")
+    )
+    expect(section.get_by_role("img", name=re.compile(r"\d+% completed"))).to_be_visible()
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+    not_started = int(
+        re.search(r"([\d,]+) not started", section.locator("#participation-totals").inner_text())
+        .group(1)
+        .replace(",", "")
+    )
+
+    section.get_by_role("link", name=re.compile(r"^Not started")).click()
+    expect(page).to_have_url(re.compile(r"/participation/\?state=not_started$"))
+    states = page.locator(".participation-table tbody td:nth-child(3)")
+    expect(states.first).to_have_text("Not started")
+    expect(page.get_by_text(f"of {not_started:,}")).to_be_visible()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export these people (CSV)").click()
+    download = download_info.value
+    assert re.fullmatch(
+        r"company-wide-engagement-survey-2026-users-\d{8}\.csv", download.suggested_filename
+    )
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "User ID",
+        "State",
+        "Stage",
+        "Completed on",
+        "Rounds completed",
+    ]
+    assert len(rows) == not_started + 1
+    assert {row[3] for row in rows[1:]} == {"Not started"}
+    assigned = {u["api_id"] for u in COMPANY_WIDE["assigned_users"]}
+    assert {row[2] for row in rows[1:]} <= assigned
+
+
+def test_it_finds_a_person_and_opens_one_of_their_plans(page):
+    page.goto("/plans/")
+    page.get_by_role("banner").get_by_role("link", name="People", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/people/$"))
+
+    page.get_by_label("Find a person by name").fill("Jürgen Mü")
+    page.get_by_role("button", name="Find").click()
+    found = page.get_by_role("heading", name=re.compile(r"names? contains? “Jürgen Mü”"))
+    expect(found).to_be_visible()
+
+    page.locator("table a", has_text=re.compile(r"^Jürgen Müller$")).first.click()
+    expect(page.get_by_role("heading", name="Jürgen Müller", level=2)).to_be_visible()
+    plans = page.locator("table[aria-labelledby=person-plans-heading] tbody a")
+    expect(plans.first).to_be_visible()
+    plan_name = plans.first.inner_text()
+
+    plans.first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(plan_name)
+    expect(page).to_have_url(re.compile(r"\?q=J%C3%BCrgen\+M%C3%BCller$"))
+    # The plan's participation, loaded into the page, is narrowed to them.
+    names = participation(page).locator(".participation-table tbody td:first-child")
+    expect(names.first).to_have_text("Jürgen Müller")
+
+
+def test_without_javascript_participation_is_one_link_away(browser, site, signed_in):
+    context = new_context(browser, site, storage_state=signed_in, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+        participation(page).get_by_role("link", name=re.compile("See who has completed")).click()
+        expect(page).to_have_url(re.compile(r"/participation/$"))
+        expect(page.locator("#participation-totals")).to_contain_text("not started")
+    finally:
+        context.close()

@@ -1,0 +1,514 @@
+"""A plan's participation: where each assigned user stands, on its own page, in the plan
+page, and in the users export."""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.db import DatabaseError
+from responses import matchers
+
+import audit
+from audit.models import AuditEntry
+from plans import services
+from plans.exceptions import MalformedResponse, NotFound
+from tests.conftest import (
+    AUTH_HEADER,
+    CONVERSATIONS_URL,
+    OTHER_PLAN_ID,
+    PLAN_ID,
+    PLAN_URL,
+    assignee,
+    expect_plan_conversations,
+    load_fixture,
+    make_client,
+    plan_conversation,
+)
+
+pytestmark = pytest.mark.django_db
+
+PARTICIPATION = f"/plans/{PLAN_ID}/participation/"
+USERS_CSV = f"/plans/{PLAN_ID}/users.csv"
+
+
+def plan_with(*users: dict) -> dict:
+    return load_fixture("plan_detail.json") | {"assigned_users": list(users)}
+
+
+def four_people() -> tuple[dict, list[dict]]:
+    """Ana completed (two rounds), Ben in progress at a later round, Cleo not started,
+    Dan in progress whose newer conversation was deleted."""
+    plan = plan_with(
+        assignee(1, "Ana Alves", "ana@example.com"),
+        assignee(2, "Ben Brown", "ben@example.com"),
+        assignee(3, "Cleo Chen", "cleo@example.com"),
+        assignee(4, "Dan Diaz", "dan@example.com"),
+    )
+    conversations = [
+        plan_conversation(
+            1, status="final", generated="2026-01-01T00:00:00Z", updated="2026-01-10T00:00:00Z"
+        ),
+        plan_conversation(
+            1, status="final", generated="2026-04-01T00:00:00Z", updated="2026-04-03T12:00:00Z"
+        ),
+        plan_conversation(
+            2, status="final", generated="2026-01-01T00:00:00Z", updated="2026-01-20T00:00:00Z"
+        ),
+        plan_conversation(
+            2,
+            status="draft",
+            stage="Manager review",
+            generated="2026-04-01T00:00:00Z",
+            updated="2026-04-02T00:00:00Z",
+        ),
+        plan_conversation(4, status="draft", updated="2026-03-15T00:00:00Z"),
+        plan_conversation(4, status="deleted", generated="2026-05-01T00:00:00Z"),
+    ]
+    return plan, conversations
+
+
+def html_of(response) -> str:
+    return " ".join(response.content.decode().split())
+
+
+def names_in(html: str) -> list[str]:
+    return re.findall(r'<td><a href="/people/[^"]*">([^<]+)</a></td>', html)
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.getvalue().decode().removeprefix("\ufeff"))))
+
+
+# --- The use case --------------------------------------------------------------------------
+
+
+def test_it_asks_for_the_plans_conversations_by_name_page_by_page(upstream):
+    plan = services.PlanDetail(
+        api_id=PLAN_ID,
+        name="Engagement survey",
+        template_name="",
+        template_api_id="",
+        status="active",
+        frequency=None,
+        assigned_users=tuple(services.User(f"582:{n}", f"P{n}", "") for n in range(150)),
+        assigned_departments=(),
+    )
+    conversations = [plan_conversation(n, status="final") for n in range(150)]
+    for offset in (0, 100):
+        upstream.get(
+            CONVERSATIONS_URL,
+            json={"count": 150, "results": conversations[offset : offset + 100]},
+            match=[
+                matchers.query_param_matcher(
+                    {"plan_name": "Engagement survey", "limit": "100", "offset": str(offset)}
+                ),
+                matchers.header_matcher(
+                    {"Authorization": AUTH_HEADER, "Accept": "application/json"}
+                ),
+            ],
+        )
+
+    participation = services.plan_participation(client=make_client(), plan=plan)
+
+    assert (participation.completed, participation.in_progress, participation.not_started) == (
+        150,
+        0,
+        0,
+    )
+    assert [call.request.url for call in upstream.calls] == [
+        f"{CONVERSATIONS_URL}?plan_name=Engagement+survey&limit=100&offset=0",
+        f"{CONVERSATIONS_URL}?plan_name=Engagement+survey&limit=100&offset=100",
+    ]
+
+
+def test_the_latest_round_decides_and_deleted_or_archived_ones_do_not_count(upstream):
+    plan, conversations = four_people()
+    conversations.append(plan_conversation(3, status="archived"))
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+    client = make_client()
+
+    detail = services.plan_get(client=client, api_id=PLAN_ID)
+    standings = {
+        p.user.name: p.standing
+        for p in services.plan_participation(client=client, plan=detail).participants
+    }
+
+    assert standings["Ana Alves"] == services.Standing(
+        state="completed",
+        stage="Final",
+        moved=datetime(2026, 4, 3, 12, tzinfo=UTC),
+        completed=datetime(2026, 4, 3, 12, tzinfo=UTC),
+        rounds_completed=2,
+    )
+    assert standings["Ben Brown"] == services.Standing(
+        state="in_progress",
+        stage="Manager review",
+        moved=datetime(2026, 4, 2, tzinfo=UTC),
+        rounds_completed=1,
+    )
+    assert standings["Cleo Chen"].state == "not_started"
+    assert standings["Dan Diaz"].state == "in_progress"
+
+
+def test_without_a_generated_date_the_last_update_orders_the_rounds(upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+    expect_plan_conversations(
+        upstream,
+        [
+            plan_conversation(1, status="draft", generated=None, updated="2026-05-01T00:00:00Z"),
+            plan_conversation(1, status="final", generated=None, updated="2026-02-01T00:00:00Z"),
+        ],
+    )
+    client = make_client()
+    plan = services.plan_get(client=client, api_id=PLAN_ID)
+
+    (participant,) = services.plan_participation(client=client, plan=plan).participants
+
+    assert participant.standing.state == "in_progress"
+    assert participant.standing.rounds_completed == 1
+
+
+def test_a_plan_sharing_its_name_never_mixes_in(upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1), assignee(2)))
+    expect_plan_conversations(
+        upstream,
+        [
+            plan_conversation(1, status="draft"),
+            plan_conversation(1, status="final", plan_api_id=OTHER_PLAN_ID),
+            plan_conversation(2, status="final", plan_api_id=OTHER_PLAN_ID),
+        ],
+    )
+    client = make_client()
+    plan = services.plan_get(client=client, api_id=PLAN_ID)
+
+    participation = services.plan_participation(client=client, plan=plan)
+
+    assert [p.standing.state for p in participation.participants] == [
+        "in_progress",
+        "not_started",
+    ]
+    assert participation.participants[0].standing.rounds_completed == 0
+
+
+def test_a_plan_without_a_name_is_not_looked_up(upstream):
+    plan = services.PlanDetail(PLAN_ID, "", "", "", "active", None, (), ())
+    with pytest.raises(NotFound):
+        services.plan_participation(client=make_client(), plan=plan)
+    assert not upstream.calls
+
+
+def test_a_conversation_with_a_bad_date_is_a_malformed_answer(upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+    expect_plan_conversations(upstream, [plan_conversation(1) | {"generated_date": "soon"}])
+    client = make_client()
+    plan = services.plan_get(client=client, api_id=PLAN_ID)
+    with pytest.raises(MalformedResponse):
+        services.plan_participation(client=client, plan=plan)
+
+
+# --- The participation page --------------------------------------------------------------
+
+
+def test_it_shows_every_state_with_totals_and_a_bar(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    response = admin_client.get(PARTICIPATION)
+
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "<strong>1</strong> completed · <strong>2</strong> in progress · " in html
+    assert "<strong>1</strong> not started" in html
+    assert 'aria-label="25% completed, 50% in progress"' in html
+    assert '<rect class="participation-bar-completed" x="0.000" width="25.000"' in html
+    assert names_in(html) == ["Ana Alves", "Ben Brown", "Cleo Chen", "Dan Diaz"]
+    assert (
+        'Completed</span></td> <td>on <time datetime="2026-04-03T12:00:00+00:00">3 Apr 2026' in html
+    )
+    assert "Manager review, last moved <time" in html and "2 Apr 2026</time>" in html
+    assert "Not started</span></td> <td>—</td>" in html
+    assert '<td class="text-end">2</td>' in html  # Ana's rounds completed
+    assert "Showing 1–4 of 4" in html
+
+
+@pytest.mark.parametrize(
+    ("state", "names"),
+    [
+        ("completed", ["Ana Alves"]),
+        ("in_progress", ["Ben Brown", "Dan Diaz"]),
+        ("not_started", ["Cleo Chen"]),
+        ("outstanding", ["Ben Brown", "Cleo Chen", "Dan Diaz"]),
+    ],
+)
+def test_it_filters_by_state(admin_client, upstream, state, names):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    html = html_of(admin_client.get(PARTICIPATION, {"state": state}))
+
+    assert names_in(html) == names
+    assert f'href="{PARTICIPATION}?state={state}" aria-current="page"' in html
+    assert f'href="{USERS_CSV}?state={state}"' in html
+
+
+def test_state_search_and_sort_combine(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    query = {"state": "outstanding", "q": "EN", "sort": "-name"}  # Ben Brown, Cleo Chen
+    html = html_of(admin_client.get(PARTICIPATION, query))
+
+    assert names_in(html) == ["Cleo Chen", "Ben Brown"]
+    # Counts per state within the search; links keep the search and the sort.
+    assert f'href="{PARTICIPATION}?q=EN&amp;sort=-name">Everyone <span class="badge' in html
+    assert f'href="{PARTICIPATION}?q=EN&amp;state=completed&amp;sort=-name">Completed' in html
+    assert f'href="{USERS_CSV}?q=EN&amp;state=outstanding&amp;sort=-name"' in html
+    assert '<input type="hidden" name="state" value="outstanding">' in html
+    # The name header's link turns the order around; it is the sorted column.
+    assert (
+        f'aria-sort="descending"><a class="sort-link" href="{PARTICIPATION}'
+        '?q=EN&amp;state=outstanding&amp;sort=name">Name' in html
+    )
+
+
+@pytest.mark.parametrize(
+    ("sort", "names"),
+    [
+        ("name", ["Ana Alves", "Ben Brown", "Cleo Chen", "Dan Diaz"]),
+        ("state", ["Cleo Chen", "Ben Brown", "Dan Diaz", "Ana Alves"]),
+        ("-state", ["Ana Alves", "Ben Brown", "Dan Diaz", "Cleo Chen"]),
+        # Oldest first, people without a date last either way.
+        ("date", ["Dan Diaz", "Ben Brown", "Ana Alves", "Cleo Chen"]),
+        ("-date", ["Ana Alves", "Ben Brown", "Dan Diaz", "Cleo Chen"]),
+    ],
+)
+def test_it_sorts_by_name_state_or_date(admin_client, upstream, sort, names):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    assert names_in(html_of(admin_client.get(PARTICIPATION, {"sort": sort}))) == names
+
+
+def test_it_pages_fifty_people_at_a_time(admin_client, upstream):
+    people = [assignee(n, f"Person {n:03d}") for n in range(120)]
+    upstream.get(PLAN_URL, json=plan_with(*people))
+    expect_plan_conversations(upstream, [])
+
+    html = html_of(admin_client.get(PARTICIPATION, {"state": "not_started", "page": 3}))
+
+    assert names_in(html)[0] == "Person 100" and len(names_in(html)) == 20
+    assert "Showing 101–120 of 120" in html
+    assert f'href="{PARTICIPATION}?state=not_started&amp;page=2" rel="prev"' in html
+    assert 'rel="next"' not in html
+
+
+def test_a_page_past_the_end_lands_on_the_last_one(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(*(assignee(n) for n in range(60))))
+    expect_plan_conversations(upstream, [])
+
+    response = admin_client.get(PARTICIPATION, {"state": "not_started", "page": 9})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{PARTICIPATION}?state=not_started&page=2"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"state": "done"}, {"sort": "email"}, {"page": "0"}, {"q": "x" * 201}, {"q": "a\x00"}],
+)
+def test_bad_parameters_are_a_400_without_an_upstream_call(admin_client, upstream, query):
+    response = admin_client.get(PARTICIPATION, query)
+    assert response.status_code == 400
+    assert not upstream.calls
+
+
+def test_a_plan_with_nobody_assigned_says_so(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with())
+    expect_plan_conversations(upstream, [])
+
+    html = html_of(admin_client.get(PARTICIPATION))
+
+    assert "<strong>0</strong> completed" in html
+    assert "No users are assigned to this plan." in html
+    assert "<svg" not in html
+    assert "Export" not in html.split('id="participation"')[1]
+
+
+def test_a_plan_without_conversations_has_everyone_not_started(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1), assignee(2)))
+    expect_plan_conversations(upstream, [])
+
+    html = html_of(admin_client.get(PARTICIPATION))
+
+    assert "<strong>0</strong> in progress · <strong>2</strong> not started" in html
+
+
+def test_no_match_says_so(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    html = html_of(admin_client.get(PARTICIPATION, {"q": "zebra", "state": "completed"}))
+
+    assert "Nobody matches these filters." in html
+    assert f'<a href="{PARTICIPATION}" class="btn btn-sm btn-link">Show everyone</a>' in html
+
+
+def test_the_name_collision_shows_only_this_plans_people(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1, "Ana Alves")))
+    expect_plan_conversations(
+        upstream, [plan_conversation(1, status="final", plan_api_id=OTHER_PLAN_ID)]
+    )
+
+    html = html_of(admin_client.get(PARTICIPATION))
+
+    assert "<strong>0</strong> completed · <strong>0</strong> in progress" in html
+    assert "<strong>1</strong> not started" in html
+
+
+def test_names_link_to_the_persons_page(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(7, "Jürgen Müller")))
+    expect_plan_conversations(upstream, [])
+
+    html = html_of(admin_client.get(PARTICIPATION))
+
+    assert '<a href="/people/?name=J%C3%BCrgen+M%C3%BCller&amp;person=582%3A7">' in html
+
+
+def test_a_conversations_failure_shows_inside_the_section_with_its_status(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+    upstream.get(CONVERSATIONS_URL, status=500, json={"detail": "A server error occurred."})
+
+    response = admin_client.get(PARTICIPATION)
+
+    assert response.status_code == 503
+    html = html_of(response)
+    assert '<section id="participation"' in html
+    assert "Participation is unavailable right now." in html
+    assert "Who still has to act: Engagement survey" in html  # the page around it stands
+
+
+def test_htmx_gets_the_section_alone(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    response = admin_client.get(PARTICIPATION, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="participation"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_missing_plan_is_a_404(admin_client, upstream):
+    upstream.get(PLAN_URL, json={"detail": "Not found."}, status=404)
+    assert admin_client.get(PARTICIPATION).status_code == 404
+
+
+def test_it_needs_the_view_plans_permission(client, django_user_model, upstream):
+    client.force_login(django_user_model.objects.create_user("visitor", password="x-12345678"))
+    assert client.get(PARTICIPATION).status_code == 403
+    assert client.get(USERS_CSV).status_code == 403
+
+
+# --- The plan page ---------------------------------------------------------------------------
+
+
+def test_the_plan_page_stays_one_call_and_links_to_participation(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+
+    html = html_of(admin_client.get(f"/plans/{PLAN_ID}/", {"q": "ana"}))
+
+    assert len(upstream.calls) == 1
+    assert (
+        '<section id="participation" class="mb-4" aria-labelledby="participation-heading" '
+        f'hx-get="{PARTICIPATION}?q=ana" hx-trigger="load" hx-swap="outerHTML"'
+    ) in html
+    assert f'<a href="{PARTICIPATION}?q=ana">See who has completed' in html
+
+
+# --- The users export --------------------------------------------------------------------------
+
+
+def test_the_users_export_has_each_persons_state(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    rows = read_csv(admin_client.get(USERS_CSV))
+
+    assert rows == [
+        ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"],
+        ["Ana Alves", "ana@example.com", "582:1", "Completed", "", "2026-04-03", "2"],
+        ["Ben Brown", "ben@example.com", "582:2", "In progress", "Manager review", "", "1"],
+        ["Cleo Chen", "cleo@example.com", "582:3", "Not started", "", "", "0"],
+        ["Dan Diaz", "dan@example.com", "582:4", "In progress", "Employee input", "", "0"],
+    ]
+
+
+def test_the_users_export_follows_the_participation_filters(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    rows = read_csv(admin_client.get(USERS_CSV, {"state": "outstanding", "sort": "date"}))
+
+    assert [row[0] for row in rows[1:]] == ["Dan Diaz", "Ben Brown", "Cleo Chen"]
+
+
+def test_the_users_export_rejects_a_bad_state(admin_client, upstream):
+    assert admin_client.get(USERS_CSV, {"state": "nope"}).status_code == 400
+    assert not upstream.calls
+
+
+def test_htmx_gets_a_failure_as_the_section_that_describes_it(admin_client, upstream):
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+    upstream.get(CONVERSATIONS_URL, status=500, json={"detail": "A server error occurred."})
+
+    response = admin_client.get(PARTICIPATION, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200  # htmx swaps in successes only
+    html = html_of(response)
+    assert html.startswith('<section id="participation"')
+    assert "Participation is unavailable right now." in html
+
+
+# --- The audit log --------------------------------------------------------------------------
+
+
+def test_a_participation_view_is_recorded_with_its_plan_and_search(admin_client, upstream):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+
+    admin_client.get(PARTICIPATION, {"state": "outstanding", "q": "brown"})
+
+    (entry,) = AuditEntry.objects.filter(action=audit.Action.PARTICIPATION_VIEW)
+    assert (entry.plan_id, entry.person, entry.row_count) == (PLAN_ID, "brown", 1)
+    assert entry.filters == {"state": "outstanding", "q": "brown"}
+
+
+def test_a_participation_view_that_cannot_be_recorded_is_refused(
+    admin_client, upstream, monkeypatch
+):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+    monkeypatch.setattr(AuditEntry, "save", refuse_to_save)
+
+    response = admin_client.get(PARTICIPATION)
+
+    assert response.status_code == 503
+    assert "Ana Alves" not in response.content.decode()
+
+
+def refuse_to_save(*args, **kwargs):
+    raise DatabaseError("could not extend file: No space left on device")

@@ -1,0 +1,266 @@
+"""People: find someone by name, and see every plan they have conversations in."""
+
+import re
+
+import pytest
+from django.db import DatabaseError
+from responses import matchers
+
+import audit
+from audit.models import AuditEntry
+from plans import services
+from plans.exceptions import NotFound
+from tests.conftest import (
+    AUTH_HEADER,
+    CONVERSATIONS_URL,
+    OTHER_PLAN_ID,
+    PLAN_ID,
+    USERS_URL,
+    expect_pages,
+    make_client,
+    person_record,
+    plan_conversation,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def html_of(response) -> str:
+    return " ".join(response.content.decode().split())
+
+
+def expect_user_search(upstream, name: str, people: list[dict], *, count: int | None = None):
+    upstream.get(
+        USERS_URL,
+        json={"count": len(people) if count is None else count, "results": people},
+        match=[
+            matchers.query_param_matcher({"name": name, "limit": "50", "offset": "0"}),
+            matchers.header_matcher({"Authorization": AUTH_HEADER, "Accept": "application/json"}),
+        ],
+    )
+
+
+def mia_and_a_namesake() -> tuple[dict, list[dict]]:
+    """Mia Park (582:1) is in two plans, one in its second round; a namesake (582:2) in
+    a third plan; a deleted conversation in a fourth."""
+    mia = person_record(1, "Mia Park")
+    conversations = [
+        plan_conversation(
+            1,
+            status="final",
+            generated="2026-01-01T00:00:00Z",
+            updated="2026-01-09T00:00:00Z",
+            person_name="Mia Park",
+        ),
+        plan_conversation(
+            1,
+            status="draft",
+            stage="Manager review",
+            generated="2026-04-01T00:00:00Z",
+            updated="2026-04-04T00:00:00Z",
+            person_name="Mia Park",
+        ),
+        plan_conversation(
+            1,
+            status="final",
+            plan_api_id=OTHER_PLAN_ID,
+            plan_name="Annual review",
+            updated="2026-02-02T00:00:00Z",
+            person_name="Mia Park",
+        ),
+        plan_conversation(
+            2,
+            status="final",
+            plan_api_id="580:namesake",
+            plan_name="Not hers",
+            person_name="Mia Park",
+        ),
+        plan_conversation(
+            1, status="deleted", plan_api_id="580:gone", plan_name="Deleted", person_name="Mia Park"
+        ),
+    ]
+    return mia, conversations
+
+
+# --- The use cases --------------------------------------------------------------------------
+
+
+def test_it_finds_people_by_name_in_one_call(upstream):
+    expect_user_search(
+        upstream,
+        "mia",
+        [person_record(1, "Mia Park", manager=None, is_active=False, departments=None)],
+        count=120,
+    )
+
+    found = services.people_find(client=make_client(), name="mia", limit=50)
+
+    assert found.count == 120
+    (mia,) = found.people
+    assert (mia.name, mia.manager, mia.active, mia.departments) == ("Mia Park", None, False, ())
+
+
+def test_a_person_is_found_by_name_and_id_among_namesakes(upstream):
+    expect_pages(
+        upstream,
+        USERS_URL,
+        {"name": "Mia Park"},
+        [person_record(2, "Mia Park"), person_record(1, "Mia Park")],
+    )
+
+    mia = services.person_find(client=make_client(), name="Mia Park", api_id="582:1")
+
+    assert mia.api_id == "582:1"
+    assert mia.departments == (services.Department("442:1", "Finance"),)
+    assert mia.manager is not None and mia.manager.name == "Mia Boss"
+
+
+def test_an_id_nobody_by_that_name_has_is_not_found(upstream):
+    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [person_record(2, "Mia Park")])
+    with pytest.raises(NotFound):
+        services.person_find(client=make_client(), name="Mia Park", api_id="582:1")
+
+
+def test_a_persons_plans_come_from_their_conversations_by_name_and_id(upstream):
+    _mia, conversations = mia_and_a_namesake()
+    expect_pages(upstream, CONVERSATIONS_URL, {"person_name": "Mia Park"}, conversations)
+    person = services.Person("582:1", "Mia Park", "", (), None, True)
+
+    plans = services.person_plans(client=make_client(), person=person)
+
+    assert [(p.plan_name, p.standing.state, p.standing.rounds_completed) for p in plans] == [
+        ("Annual review", "completed", 1),
+        ("Engagement survey", "in_progress", 1),
+    ]
+    assert plans[1].standing.stage == "Manager review"
+
+
+def test_a_person_without_a_name_is_not_looked_up(upstream):
+    person = services.Person("582:1", "", "", (), None, None)
+    assert services.person_plans(client=make_client(), person=person) == ()
+    assert not upstream.calls
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+def test_the_page_alone_offers_a_search(admin_client, upstream):
+    html = html_of(admin_client.get("/people/"))
+    assert 'name="name"' in html and "Find a person by name" in html
+    assert not upstream.calls
+
+
+def test_it_lists_the_people_found_with_links_to_them(admin_client, upstream):
+    expect_user_search(
+        upstream, "park", [person_record(1, "Mia Park"), person_record(2, "Léo Park")], count=70
+    )
+
+    html = html_of(admin_client.get("/people/", {"name": "park"}))
+
+    assert "70 people's names contain “park”" in html
+    assert "Showing the first 2; type more of the name" in html
+    assert '<a href="/people/?name=Mia+Park&amp;person=582%3A1">Mia Park</a>' in html
+    assert "<td>Finance</td> <td>Mia Boss</td>" in html
+
+
+def test_nobody_found_says_so(admin_client, upstream):
+    expect_user_search(upstream, "zebra", [])
+    assert "Nobody's name contains “zebra”." in html_of(
+        admin_client.get("/people/", {"name": "zebra"})
+    )
+
+
+def test_the_chosen_persons_plans_link_to_the_plan_filtered_to_them(admin_client, upstream):
+    mia, conversations = mia_and_a_namesake()
+    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [person_record(2, "Mia Park"), mia])
+    expect_pages(upstream, CONVERSATIONS_URL, {"person_name": "Mia Park"}, conversations)
+
+    html = html_of(admin_client.get("/people/", {"name": "Mia Park", "person": "582:1"}))
+
+    assert '<h2 class="h4" id="person-heading">Mia Park</h2>' in html
+    assert "Mia Boss (mia@example.com)" in html
+    plans = re.findall(r'<td><a href="(/plans/[^"]+)">([^<]+)</a></td>', html)
+    assert plans == [
+        (f"/plans/{OTHER_PLAN_ID}/?q=Mia+Park", "Annual review"),
+        (f"/plans/{PLAN_ID}/?q=Mia+Park", "Engagement survey"),
+    ]
+    assert "Manager review, last moved" in html
+    assert "Not hers" not in html and "Deleted" not in html
+
+
+def test_a_person_without_conversations_says_so(admin_client, upstream):
+    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [person_record(1, "Mia Park")])
+    expect_pages(upstream, CONVERSATIONS_URL, {"person_name": "Mia Park"}, [])
+
+    html = html_of(admin_client.get("/people/", {"name": "Mia Park", "person": "582:1"}))
+
+    assert "Mia Park has no conversations in any plan yet." in html
+
+
+def test_an_unknown_person_is_a_404(admin_client, upstream):
+    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [])
+    response = admin_client.get("/people/", {"name": "Mia Park", "person": "582:404"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"person": "582:1"},
+        {"name": "x" * 201},
+        {"name": "a\x07"},
+        {"name": "a", "person": "b\x07c"},
+    ],
+)
+def test_bad_input_is_a_400_with_the_form_and_no_upstream_call(admin_client, upstream, query):
+    response = admin_client.get("/people/", query)
+    assert response.status_code == 400
+    assert 'class="text-danger"' in response.content.decode()
+    assert not upstream.calls
+
+
+def test_a_failing_user_search_is_an_upstream_error_page(admin_client, upstream):
+    upstream.get(USERS_URL, status=403, json={"detail": "You do not have permission."})
+    assert admin_client.get("/people/", {"name": "mia"}).status_code == 502
+
+
+def test_people_need_the_view_plans_permission(client, django_user_model, upstream):
+    client.force_login(django_user_model.objects.create_user("visitor", password="x-12345678"))
+    assert client.get("/people/", {"name": "mia"}).status_code == 403
+
+
+def test_the_header_links_to_people_for_those_allowed(admin_client, client, django_user_model):
+    html = admin_client.get("/people/").content.decode()
+    assert '<a class="nav-link active" href="/people/" aria-current="page">People</a>' in html
+    client.force_login(django_user_model.objects.create_user("visitor", password="x-12345678"))
+    assert 'href="/people/"' not in client.get("/people/").content.decode()
+
+
+# --- The audit log --------------------------------------------------------------------------
+
+
+def test_a_person_search_is_recorded_with_what_was_searched(admin_client, upstream):
+    expect_user_search(upstream, "park", [person_record(1, "Mia Park")])
+
+    admin_client.get("/people/", {"name": "park"})
+
+    (entry,) = AuditEntry.objects.filter(action=audit.Action.PERSON_LOOKUP)
+    assert (entry.person, entry.row_count) == ("park", 1)
+
+
+def test_a_person_search_that_cannot_be_recorded_is_refused(admin_client, upstream, monkeypatch):
+    expect_user_search(upstream, "park", [person_record(1, "Mia Park")])
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(AuditEntry, "save", refuse)
+    response = admin_client.get("/people/", {"name": "park"})
+
+    assert response.status_code == 503
+    assert "Mia Park" not in response.content.decode()
+
+
+def test_the_search_form_alone_records_nothing(admin_client, upstream):
+    admin_client.get("/people/")
+    assert not AuditEntry.objects.filter(action=audit.Action.PERSON_LOOKUP).exists()
