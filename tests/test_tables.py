@@ -113,3 +113,12 @@ def test_sortable_headers_announce_their_sort_state():
 )
 def test_plan_links_keep_colons_and_quote_the_rest(api_id, url):
     assert plan_url(api_id) == url
+
+
+def test_cell_functions_state_the_signatures_django_tables2_reads_for_every_cell():
+    functions = [PlanTable.render_name, PlanTable.render_status, PlanTable.render_frequency]
+    functions.append(PlanTable.base_columns["name"].link.url)
+    for function in functions:
+        stated = vars(function)["__signature__"]
+        names = function.__code__.co_varnames[: function.__code__.co_argcount]
+        assert list(stated.parameters) == list(names)
