@@ -152,6 +152,10 @@ class Dataset:
     people: list[dict[str, Any]]  # the users endpoint's records
     templates_by_id: dict[str, dict[str, Any]]
     plans_by_id: dict[str, dict[str, Any]]
+    # The conversations filters the API answers most, as case-insensitive exact filters
+    # see them: casefolded name -> that name's conversations, in the API's order.
+    conversations_by_plan_name: dict[str, list[dict[str, Any]]]
+    conversations_by_person_name: dict[str, list[dict[str, Any]]]
 
 
 def _api_id(rng: random.Random, prefix: int) -> str:
@@ -317,6 +321,14 @@ def _people(
     return people
 
 
+def _index(items: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    """`items` grouped by the casefolded value of `key`, each group in the list's order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item[key].casefold(), []).append(item)
+    return groups
+
+
 def _upper_uuid(rng: random.Random) -> str:
     # Other vendor endpoints use plain upper-case UUIDs, not "<n>:<uuid>".
     return str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
@@ -418,14 +430,17 @@ def generate(*, plans: int = PLAN_COUNT) -> Dataset:
     plan_list, departments = _plans(rng, templates, users, plans)
     # Drawn after the plans, so plans, templates and users stay as they were.
     people = _people(rng, users, departments)
+    conversations = _conversations(rng, plan_list, templates)
     return Dataset(
         templates=templates,
         plans=plan_list,
         plan_items=[{field: plan[field] for field in PLAN_LIST_FIELDS} for plan in plan_list],
-        conversations=_conversations(rng, plan_list, templates),
+        conversations=conversations,
         people=people,
         templates_by_id={t["api_id"]: t for t in templates},
         plans_by_id={p["api_id"]: p for p in plan_list},
+        conversations_by_plan_name=_index(conversations, "plan_name"),
+        conversations_by_person_name=_index(conversations, "person_name"),
     )
 
 
@@ -479,6 +494,15 @@ def template_by_id(api_id: str) -> dict[str, Any] | None:
 def conversations() -> list[dict[str, Any]]:
     """The conversations of every active plan's people, grouped by plan."""
     return dataset().conversations
+
+
+def conversations_named(key: str, name: str) -> list[dict[str, Any]]:
+    """The conversations whose `key` ("plan_name" or "person_name") is `name`, ignoring case."""
+    index = {
+        "plan_name": dataset().conversations_by_plan_name,
+        "person_name": dataset().conversations_by_person_name,
+    }[key]
+    return index.get(name.casefold(), [])
 
 
 def people() -> list[dict[str, Any]]:

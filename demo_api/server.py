@@ -510,11 +510,21 @@ def _list_conversations(params: Params) -> list[dict[str, Any]]:
     filters = {
         key: _param(params, key).casefold()
         for key in ("person_name", "plan_name", "template_name", "status")
+        if _param(params, key)
     }
+    # A plan or person name is looked up in an index made with the data set, so a page of
+    # a plan's conversations costs a lookup and a slice, not a scan of every conversation.
+    candidates = data.conversations()
+    for key in ("plan_name", "person_name"):
+        if key in filters:
+            candidates = data.conversations_named(key, filters.pop(key))
+            break
+    if not filters:
+        return candidates
     return [
         conversation
-        for conversation in data.conversations()
-        if all(value in ("", conversation[key].casefold()) for key, value in filters.items())
+        for conversation in candidates
+        if all(conversation[key].casefold() == value for key, value in filters.items())
     ]
 
 

@@ -180,10 +180,10 @@ def _plan_summary(item: Any) -> PlanSummary:
     return reader.plan_summary(item, path=PLANS_PATH)
 
 
-def _one(client: Client, path: str, what: str) -> Any:
+def _one(client: Client, path: str, what: str, *, share: bool = True) -> Any:
     """The answer for one object; the API's 404 says which kind of object is missing."""
     try:
-        return client.get_json(path)
+        return client.get_json(path, share=share)
     except NotFound as error:
         raise NotFound(
             f"There is no {what} with that id.", detail=error.detail, path=path, upstream_status=404
@@ -191,9 +191,18 @@ def _one(client: Client, path: str, what: str) -> Any:
 
 
 def plan_get(*, client: Client, api_id: str) -> PlanDetail:
-    """One plan with its assigned users and departments."""
+    """One plan with its assigned users and departments.
+
+    The plan is kept read, as one value (`Client.get_assembled`), not as its JSON: a big
+    plan's thousands of users are then read once, not on every view of its pages.
+    """
     path = plan_path(api_id)
-    return reader.plan_detail(_one(client, path, "plan"), path=path)
+
+    def read() -> PlanDetail:
+        return reader.plan_detail(_one(client, path, "plan", share=False), path=path)
+
+    plan: PlanDetail = client.get_assembled("plan", path, {}, read)
+    return plan
 
 
 def template_get(*, client: Client, api_id: str) -> Template:
@@ -351,28 +360,38 @@ def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
 
     Calls: every page of the conversations with the plan's name (the API filters
     conversations by plan name only), of which only this plan's count: another plan
-    may share its name.
+    may share its name. The standings are kept as one value (`Client.get_assembled`),
+    so a repeat view reads them instead of working out thousands again.
     """
     if not plan.name:
         # An empty filter is no filter upstream: it would read every conversation.
         raise NotFound(
             "The plan has no name to look its conversations up by.", path=CONVERSATIONS_PATH
         )
-    by_person: dict[str, list[Conversation]] = {}
-    for conversation in _conversations(client, {"plan_name": plan.name}):
-        if conversation.plan_api_id == plan.api_id and conversation.person_api_id:
-            by_person.setdefault(conversation.person_api_id, []).append(conversation)
-    participants = tuple(
-        Participant(user=user, standing=_standing(by_person.get(user.api_id, ())))
-        for user in plan.assigned_users
+
+    def standings() -> Participation:
+        by_person: dict[str, list[Conversation]] = {}
+        for conversation in _conversations(client, {"plan_name": plan.name}):
+            if conversation.plan_api_id == plan.api_id and conversation.person_api_id:
+                by_person.setdefault(conversation.person_api_id, []).append(conversation)
+        participants = tuple(
+            Participant(user=user, standing=_standing(by_person.get(user.api_id, ())))
+            for user in plan.assigned_users
+        )
+        states = [participant.standing.state for participant in participants]
+        return Participation(
+            participants=participants,
+            completed=states.count(COMPLETED),
+            in_progress=states.count(IN_PROGRESS),
+            not_started=states.count(NOT_STARTED),
+        )
+
+    # Keyed by the plan as well as its name: the standings are of the plan's own users.
+    params: dict[str, str | int] = {"plan_name": plan.name, "plan_api_id": plan.api_id}
+    participation: Participation = client.get_assembled(
+        "participation", CONVERSATIONS_PATH, params, standings
     )
-    states = [participant.standing.state for participant in participants]
-    return Participation(
-        participants=participants,
-        completed=states.count(COMPLETED),
-        in_progress=states.count(IN_PROGRESS),
-        not_started=states.count(NOT_STARTED),
-    )
+    return participation
 
 
 # --- People: who someone is, and the plans they are in ---------------------------------

@@ -169,13 +169,12 @@ def test_it_shares_an_answer_of_ordinary_size(upstream):
 
 def test_it_serves_but_does_not_keep_an_answer_bigger_than_an_entry_may_be(upstream, monkeypatch):
     monkeypatch.setattr(caching, "MAX_SHARED_ENTRY_BYTES", 10_000)
-    plan = load_fixture("plan_detail.json") | {"name": "x" * 20_000}
-    upstream.get(PLAN_URL, json=plan)
+    template = load_fixture("template_detail.json") | {"name": "x" * 20_000}
+    upstream.get(TEMPLATE_URL, json=template)
 
     for _ in range(2):
-        assert (
-            services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID).name == plan["name"]
-        )
+        client = make_client(cache_ttl=30)
+        assert services.template_get(client=client, api_id=TEMPLATE_ID).name == template["name"]
 
     assert len(upstream.calls) == 2
     assert not cache._cache  # type: ignore[attr-defined]

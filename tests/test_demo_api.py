@@ -429,6 +429,43 @@ def test_deleted_and_archived_conversations_come_after_the_current_one() -> None
         assert max(c["generated_date"] for c in current) < conversation["generated_date"]
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"plan_name": data.SHARED_PLAN_NAME.upper()},
+        {"person_name": "JÜRGEN MÜLLER", "status": "final"},
+        {"plan_name": data.COMPANY_WIDE_PLAN_NAME, "person_name": "jürgen müller"},
+        {"plan_name": data.COMPANY_WIDE_PLAN_NAME, "template_name": "engagement survey"},
+        {"template_name": "Manager 1:1", "status": "draft"},
+    ],
+)
+def test_conversations_filters_are_exact_case_insensitive_and_keep_the_order(
+    get, filters: dict[str, str]
+) -> None:
+    expected = [
+        c
+        for c in data.conversations()
+        if all(c[key].casefold() == value.casefold() for key, value in filters.items())
+    ]
+    assert expected
+    found: list[dict] = []
+    while len(found) < len(expected):
+        page = get(CONVERSATIONS, **filters, limit=100, offset=len(found)).json()
+        assert page["count"] == len(expected) and page["results"]
+        found.extend(page["results"])
+    assert found == expected
+
+
+def test_indexed_conversations_are_those_a_scan_finds() -> None:
+    for key in ("plan_name", "person_name"):
+        for name in sorted({c[key] for c in data.conversations()})[:40]:
+            folded = name.upper().casefold()
+            # Not always the name's own conversations: "Yılmaz".upper() is "YILMAZ".
+            scanned = [c for c in data.conversations() if c[key].casefold() == folded]
+            assert data.conversations_named(key, name.upper()) == scanned
+    assert data.conversations_named("plan_name", "Check-in – Zürich") == []  # exact, not partial
+
+
 def test_two_plans_sharing_a_name_share_the_conversation_filter(get) -> None:
     first, second = (p for p in data.plans() if p["name"] == data.SHARED_PLAN_NAME)
     page = get(CONVERSATIONS, plan_name=data.SHARED_PLAN_NAME, limit=100).json()

@@ -193,6 +193,98 @@ def test_a_plan_sharing_its_name_never_mixes_in(upstream):
     assert participation.participants[0].standing.rounds_completed == 0
 
 
+def counting_standings(monkeypatch) -> list[int]:
+    """A list that grows by one for every person whose standing is worked out."""
+    worked_out: list[int] = []
+    standing = services._standing
+
+    def counted(conversations):
+        worked_out.append(1)
+        return standing(conversations)
+
+    monkeypatch.setattr(services, "_standing", counted)
+    return worked_out
+
+
+def test_the_standings_are_kept_so_a_repeat_view_does_not_work_them_out_again(
+    upstream, monkeypatch
+):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+    worked_out = counting_standings(monkeypatch)
+
+    first = make_client(cache_ttl=30)
+    kept = services.plan_participation(
+        client=first, plan=services.plan_get(client=first, api_id=PLAN_ID)
+    )
+    assert len(worked_out) == 4
+    assert (
+        services.plan_participation(
+            client=first, plan=services.plan_get(client=first, api_id=PLAN_ID)
+        )
+        == kept
+    )  # once per request
+    repeat = make_client(cache_ttl=30)
+    assert (
+        services.plan_participation(
+            client=repeat, plan=services.plan_get(client=repeat, api_id=PLAN_ID)
+        )
+        == kept
+    )
+
+    assert len(worked_out) == 4
+    assert len(upstream.calls) == 2  # the plan and its one page of conversations
+
+
+def test_a_refresh_works_the_standings_out_again_from_fresh_conversations(upstream, monkeypatch):
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_conversations(upstream, conversations)
+    worked_out = counting_standings(monkeypatch)
+    cached = make_client(cache_ttl=30)
+    services.plan_participation(
+        client=cached, plan=services.plan_get(client=cached, api_id=PLAN_ID)
+    )
+
+    refreshing = make_client(cache_ttl=30, bypass_cache=True)
+    services.plan_participation(
+        client=refreshing, plan=services.plan_get(client=refreshing, api_id=PLAN_ID)
+    )
+
+    assert len(worked_out) == 8
+    assert len(upstream.calls) == 4
+
+
+def test_plans_sharing_a_name_keep_standings_of_their_own(upstream):
+    conversations = [
+        plan_conversation(1, status="final"),
+        plan_conversation(1, status="draft", plan_api_id=OTHER_PLAN_ID),
+    ]
+    expect_plan_conversations(upstream, conversations)
+    client = make_client(cache_ttl=30)
+    states = [
+        services.plan_participation(
+            client=client,
+            plan=services.PlanDetail(
+                api_id,
+                "Engagement survey",
+                "",
+                "",
+                "active",
+                None,
+                (services.User("582:1", "A", ""),),
+                (),
+            ),
+        )
+        .participants[0]
+        .standing.state
+        for api_id in (PLAN_ID, OTHER_PLAN_ID)
+    ]
+
+    assert states == ["completed", "in_progress"]
+
+
 def test_a_plan_without_a_name_is_not_looked_up(upstream):
     plan = services.PlanDetail(PLAN_ID, "", "", "", "active", None, (), ())
     with pytest.raises(NotFound):

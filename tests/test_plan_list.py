@@ -3,6 +3,7 @@ import re
 import pytest
 from responses import matchers
 
+from plans.tables import PlanTable
 from tests.conftest import (
     PLANS_URL,
     expect_all,
@@ -416,6 +417,26 @@ def test_on_phones_the_plans_are_cards_and_the_filters_fold_behind_a_count(admin
     assert cards.count("<li") == 1  # plan 1, the only active one
     assert '<span class="badge text-bg-success">Active</span>' in cards
     assert "Engagement Survey" in cards
+
+
+def test_the_phone_cards_show_the_cells_the_table_rendered(admin_client, upstream, monkeypatch):
+    expect_page(upstream)
+    rendered = []
+    render_status = PlanTable.render_status
+    monkeypatch.setattr(
+        PlanTable,
+        "render_status",
+        lambda table, value: rendered.append(value) or render_status(table, value),
+    )
+    html = admin_client.get("/plans/").content.decode()
+    assert len(rendered) == 25  # once a row, for the table and its card alike
+    table = re.search(r"<tbody.*?</tbody>", html, re.DOTALL).group(0)
+    cards = html[
+        html.index('<ul class="plan-cards') : html.index("</ul>", html.index("plan-cards"))
+    ]
+    badges = r'<span class="badge [^"]+">[^<]+</span>'
+    assert re.findall(badges, table) == re.findall(badges, cards)
+    assert row_names(html) == re.findall(r'<a href="/plans/[^"]+">([^<]+)</a>', cards)
 
 
 def test_htmx_updates_the_filter_count_too(admin_client, upstream):

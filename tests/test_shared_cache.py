@@ -11,7 +11,7 @@ from responses import matchers
 
 from devtools.servers import free_port
 from plans import services
-from plans.api import caching
+from plans.api import caching, reader
 from tests.conftest import (
     PANELS,
     PLAN_ID,
@@ -168,3 +168,24 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     response = admin_client.get(f"{participation}?refresh=1", headers={"HX-Request": "true"})
     assert "<strong>1</strong> not started" in response.content.decode()
     assert len(upstream.calls) == 1 + 4 + 2, "the plan again and its conversations, afresh"
+
+
+def test_a_plan_is_kept_read_so_a_repeat_view_does_not_read_its_users_again(upstream, monkeypatch):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    reads: list[str] = []
+    plan_detail = reader.plan_detail
+
+    def counted(data, *, path):
+        reads.append(path)
+        return plan_detail(data, path=path)
+
+    monkeypatch.setattr(reader, "plan_detail", counted)
+
+    plans = [services.plan_get(client=make_client(cache_ttl=30), api_id=PLAN_ID) for _ in range(2)]
+    refreshed = services.plan_get(
+        client=make_client(cache_ttl=30, bypass_cache=True), api_id=PLAN_ID
+    )
+
+    assert plans[0] == plans[1] == refreshed
+    assert len(reads) == 2  # the first view and the Refresh
+    assert len(upstream.calls) == 2
