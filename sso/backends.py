@@ -22,7 +22,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.db.models import QuerySet
@@ -142,7 +142,11 @@ class OIDCBackend(OIDCAuthenticationBackend):
             for field, value in changed.items():
                 setattr(user, field, value)
             user.save(update_fields=list(changed))
-        group = Group.objects.get(name=HR_ADMINS)
+        group, created = Group.objects.get_or_create(name=HR_ADMINS)
+        if created:  # deleted by an administrator: it comes back with what it is for
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label="plans", codename="view_plans")
+            )
         if is_hr_admin(claims):
             user.groups.add(group)
         else:

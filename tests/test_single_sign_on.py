@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -108,6 +109,17 @@ def test_someone_outside_the_admin_group_gets_the_403_page(site, provider):
     assert landed.url == f"{site}{BOOKMARK}"
     assert "You do not have access to conversation plans" in landed.text
     assert "bob@example.com" in landed.text
+
+
+def test_a_deleted_hr_admins_group_comes_back_at_the_next_sign_in(site, web, provider):
+    Group.objects.filter(name="HR admins").delete()
+    web.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    provider.set_user("subject-di", preferred_username="di@example.com", groups=[ADMIN_GROUP])
+
+    landed = sign_in(site, "subject-di")
+
+    assert landed.status_code == 200
+    assert Group.objects.get(name="HR admins").permissions.filter(codename="view_plans").exists()
 
 
 def test_a_member_removed_from_the_group_loses_access_at_the_next_sign_in(site, web, provider):
