@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -46,6 +45,7 @@ from bench.run import (  # noqa: E402
     warm_latency,
 )
 from demo_api import data  # noqa: E402
+from devtools.machine import machine_facts  # noqa: E402
 from devtools.servers import dashboard, demo_api  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -96,13 +96,7 @@ def calls(site: Connection, api, path: str) -> int:
 def run(args: argparse.Namespace) -> dict:
     report: dict = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            # The machine is shared: its load skews every figure.
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine_facts(),
         "settings": {
             "upstream_latency_ms": args.latency_ms,
             "samples": args.samples,

@@ -36,7 +36,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import platform
 import secrets
 import statistics
 import sys
@@ -54,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the project's modules
 
 from demo_api import DEMO_API_KEY, DEMO_USERNAME, data  # noqa: E402
+from devtools.machine import machine_facts  # noqa: E402
 from devtools.servers import dashboard, dashboard_env, demo_api, session_cookie  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -349,13 +349,7 @@ def browser_headers(env: dict[str, str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> dict:
     report: dict = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            # Other work on the machine skews every figure: compare runs on a quiet machine.
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine_facts(),
         "settings": {
             "upstream_latency_ms": args.latency_ms,
             "samples": args.samples,

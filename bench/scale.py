@@ -29,7 +29,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import secrets
 import statistics
 import sys
@@ -45,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the project's modules
 
 from demo_api import DEMO_API_KEY, DEMO_USERNAME  # noqa: E402
+from devtools.machine import machine_facts  # noqa: E402
 from devtools.servers import DemoAPI, dashboard, dashboard_env, demo_api, session_cookie  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -272,13 +272,7 @@ def main() -> None:
     args = parser.parse_args()
     report: dict = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            # Other work on the machine skews every figure: compare runs on a quiet machine.
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine_facts(),
         "settings": {
             "upstream_latency_ms": args.latency_ms,
             "upstream_page_size": 100,
