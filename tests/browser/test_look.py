@@ -86,7 +86,7 @@ SCREENS = [
     ("error-upstream-unavailable", "/plans/?name=!fault:500"),
 ]
 PHONE_SCREENS = [
-    ("overview", "/"),
+    ("overview-phone", "/"),
     ("plan-list-phone", "/plans/?status=active"),
     ("plan-detail-phone", f"/plans/{COMPANY_WIDE['api_id']}/"),
 ]
