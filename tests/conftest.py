@@ -23,6 +23,16 @@ PANELS = f"/plans/{PLAN_ID}/panels/"
 TEMPLATE_ID = "580:55a31458-d71a-4962-841a-048439073239"
 TEMPLATE_URL = f"{API}/api/v2/conversation_templates/580%3A55a31458-d71a-4962-841a-048439073239/"
 CONVERSATIONS_URL = f"{API}/api/v2/conversations/"
+# The columns of a plan's users.csv, in order: who, then where they stand in the plan.
+USERS_CSV_HEADER = [
+    "Name",
+    "Email",
+    "User ID",
+    "State",
+    "Stage",
+    "Completed on",
+    "Rounds completed",
+]
 AUTH_HEADER = "Basic " + base64.b64encode(b"dashboard-bot:test-api-key-0123456789").decode()
 
 

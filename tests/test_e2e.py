@@ -11,6 +11,7 @@ import requests
 
 from demo_api import data
 from devtools.servers import dashboard, dashboard_env, demo_api, log_in
+from tests.conftest import USERS_CSV_HEADER
 
 pytestmark = pytest.mark.e2e
 
@@ -213,15 +214,7 @@ def test_participation_of_the_big_plan_filters_and_exports_with_its_call_counts(
 
     export = session.get(f"{page}users.csv", params={"state": "not_started"}, timeout=30)
     rows = csv_rows(export)
-    assert rows[0] == [
-        "Name",
-        "Email",
-        "User ID",
-        "State",
-        "Stage",
-        "Completed on",
-        "Rounds completed",
-    ]
+    assert rows[0] == USERS_CSV_HEADER
     assert len(rows) == not_started + 1
     assert {row[3] for row in rows[1:]} == {"Not started"}
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from demo_api import data
 from tests.browser.conftest import new_context
+from tests.conftest import USERS_CSV_HEADER
 
 pytestmark = pytest.mark.browser
 
@@ -50,15 +51,7 @@ def test_it_opens_the_big_plan_filters_to_not_started_and_exports_them(page):
     )
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == [
-        "Name",
-        "Email",
-        "User ID",
-        "State",
-        "Stage",
-        "Completed on",
-        "Rounds completed",
-    ]
+    assert rows[0] == USERS_CSV_HEADER
     assert len(rows) == not_started + 1
     assert {row[3] for row in rows[1:]} == {"Not started"}
     assigned = {u["api_id"] for u in COMPANY_WIDE["assigned_users"]}
