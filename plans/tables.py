@@ -1,15 +1,19 @@
-"""Tables of plans, users and departments (django-tables2), drawn by templates/plans/table.html
-(the plans' by templates/plans/plan_table.html, which extends it)."""
+"""Tables of plans, users and departments (django-tables2), drawn in Jinja2 by
+templates/jinja2/tables/table.html (the plans', with their phone cards, by tables/plans.html)."""
 
+import functools
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
+from django.http import HttpRequest
+from django.template import engines
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django_tables2.columns import BoundColumn
 from django_tables2.data import TableData, TableListData
 from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
@@ -22,6 +26,7 @@ RenderFunction = TypeVar("RenderFunction", bound=Callable[..., Any])
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
 
 
+@functools.lru_cache(maxsize=64)  # a list shows a handful of statuses, row after row
 def status_badge(status: str | None) -> SafeString:
     css = STATUS_BADGES.get(status or "", "text-bg-light border")
     return format_html('<span class="badge {}">{}</span>', css, status_label(status))
@@ -153,19 +158,27 @@ def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | Non
     return plan_url(record.api_id, back=table.back)
 
 
-class _PlanRow(BoundRow):
-    """A plan's row: each cell rendered once, however often a template shows it (the list
-    shows each row twice: the table, and the cards on phones), and straight from the plan.
+class CellsOnceRow(BoundRow):
+    """A row whose cells are each rendered once, however often a template shows them (the
+    plan list shows each row twice: the table, and the cards on phones), and straight from
+    the record.
 
-    Every column of PlanTable reads one field of the plan and renders from the value
-    alone (its `render_*` method or Column.render), and links to a URL made from the
-    plan (`linkify`), so a cell is the value, its column's default when empty, its render
-    and its link, as django-tables2 makes it.
+    Every column of the dashboard's tables reads one field of the record and renders from
+    the value alone (its `render_*` method or Column.render), and may link to a URL made
+    from the record or the value (`linkify`, without attributes of its own); so a cell is
+    the value, its column's default when empty, its render and its link, as
+    django-tables2 makes it.
     """
 
     def __init__(self, record: Any, table: tables.Table) -> None:
         super().__init__(record, table=table)
         self._rendered: dict[str, Any] = {}
+
+    def __iter__(self) -> Iterator[Any]:
+        # The shown columns' cells, without BoundRow.items()'s per-cell bookkeeping for
+        # callable column attributes, which these tables do not have.
+        for name in self.table.shown_columns:
+            yield self.get_cell(name)
 
     def get_cell(self, name: str) -> Any:
         if name not in self._rendered:
@@ -173,21 +186,44 @@ class _PlanRow(BoundRow):
         return self._rendered[name]
 
     def _render(self, name: str) -> Any:
-        # Hand-written: django-tables2's generic path (signature inspection for every
-        # cell) costs more than 15 % of a list page.
-        bound_column = self.table.columns[name]
+        # Hand-written: django-tables2's generic path (accessor resolution and signature
+        # inspection for every cell) costs more than 15 % of a list page.
+        bound_column = self.table.shown_columns[name]
         value = getattr(self.record, str(bound_column.accessor))
         if value in bound_column.column.empty_values:
             return bound_column.default
         content = bound_column.render(value)
         if not bound_column.link:
             return content
-        # PlanTable's links are a URL made from the plan, without attributes of their own.
-        url = bound_column.link.url(record=self.record, table=self.table)
+        url = bound_column.link.compose_url(record=self.record, value=value, table=self.table)
         return format_html('<a href="{}">{}</a>', url, content) if url else content
 
 
-class PlanTable(tables.Table):
+class DashboardTable(tables.Table):
+    """A table whose page of rows is made once, so that each row renders its cells once."""
+
+    shown_columns: dict[str, BoundColumn]
+
+    def as_html(self, request: HttpRequest) -> SafeString:
+        """The table drawn by its Jinja2 template (templates/jinja2/), for a page to show.
+
+        Asks the Jinja2 engine by name: django-tables2's {% render_table %} asks each
+        engine in turn, and the Django engine's miss would keep the page's frames alive
+        until the next garbage collection (an exception in a reference cycle).
+        """
+        self.before_render(request)
+        template = engines["jinja2"].get_template(self.template_name)
+        return mark_safe(template.render({"table": self}, request))  # noqa: S308 (autoescaped)
+
+    def paginate(self, *args: Any, **kwargs: Any) -> None:
+        super().paginate(*args, **kwargs)
+        # By name, in order: BoundColumns looks a name up by walking every column.
+        self.shown_columns = {column.name: column for column in self.columns}
+        rows = self.page.object_list.data
+        self.page.object_list = [CellsOnceRow(record, table=self) for record in rows]
+
+
+class PlanTable(DashboardTable):
     # Sorting needs every matching plan: the view only passes `sort` to a table over
     # PlanListData. Header links (django-tables2's own) keep the other parameters.
     name = tables.Column(verbose_name="Plan", empty_values=(), linkify=_link_to_plan)
@@ -196,7 +232,7 @@ class PlanTable(tables.Table):
     frequency = tables.Column(empty_values=())
 
     class Meta:
-        template_name = "plans/plan_table.html"
+        template_name = "tables/plans.html"
         order_by_field = "sort"
         attrs = {"class": "table table-hover align-middle plans-table"}
         empty_text = "No plans match these filters."
@@ -204,11 +240,6 @@ class PlanTable(tables.Table):
     def __init__(self, *args: Any, back: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.back = back
-
-    def paginate(self, *args: Any, **kwargs: Any) -> None:
-        super().paginate(*args, **kwargs)
-        # The page's rows are made once, so that each renders its cells once (_PlanRow).
-        self.page.object_list = [_PlanRow(plan, table=self) for plan in self.page.object_list.data]
 
     @stated_signature
     def render_name(self, value: str) -> str:
@@ -228,22 +259,22 @@ def _link_to_mailbox(value: str) -> str | None:
     return mailto_url(value)
 
 
-class UserTable(tables.Table):
+class UserTable(DashboardTable):
     name = tables.Column(default="—")
     email = tables.Column(default="—", linkify=_link_to_mailbox)
 
     class Meta:
-        template_name = "plans/table.html"
+        template_name = "tables/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
 
 
-class DepartmentTable(tables.Table):
+class DepartmentTable(DashboardTable):
     name = tables.Column(verbose_name="Department", default="—")
 
     class Meta:
-        template_name = "plans/table.html"
+        template_name = "tables/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."

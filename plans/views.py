@@ -270,7 +270,7 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "filters_in_use": len(in_use),
-        "table": table,
+        "table": table.as_html(request),
         "count": table.paginator.count,
         "first": page.start_index(),
         "last": page.end_index(),
@@ -479,10 +479,10 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "users_export_url": f"{users_export_url}?{urlencode({'q': query})}"
         if query
         else users_export_url,
-        "users": users,
+        "users": users.as_html(request),
         "user_count": len(matching_users),
         "user_total": len(plan.assigned_users),
-        "departments": departments,
+        "departments": departments.as_html(request),
         "department_count": len(matching_departments),
         "department_total": len(plan.assigned_departments),
     }

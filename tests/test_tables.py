@@ -116,7 +116,8 @@ def test_plan_links_keep_colons_and_quote_the_rest(api_id, url):
 
 
 def test_a_page_of_plans_renders_its_cells_as_django_tables2_does():
-    # A page's rows render their cells straight from the plan (plans.tables._PlanRow).
+    # A page's rows render their cells straight from the plan (plans.tables.CellsOnceRow);
+    # the unpaginated table's are django-tables2's own.
     plans = [
         plan(api_id="580:abc", name="Survey", frequency="Weekly"),
         plan(name="", template_name="", status="", frequency=None),
@@ -126,6 +127,33 @@ def test_a_page_of_plans_renders_its_cells_as_django_tables2_does():
     page = PlanTable(plans, back="status=draft")
     page.paginate(page=1, per_page=25)
     assert rows(page) == rows(PlanTable(plans, back="status=draft"))
+
+
+@pytest.mark.parametrize(
+    ("table", "records"),
+    [
+        (
+            UserTable,
+            [
+                User(api_id="582:1", name="Joanne Stefani", email="jstefani@test.com"),
+                User(api_id="582:2", name="", email="not an address"),
+                User(api_id="582:3", name="<b>Emma</b> & co", email='"x"@<y>.com'),
+                User(api_id="582:4", name="", email=""),
+            ],
+        ),
+        (
+            DepartmentTable,
+            [
+                Department(api_id="442:1", name="Stefan's <team>"),
+                Department(api_id="442:2", name=""),
+            ],
+        ),
+    ],
+)
+def test_a_page_of_users_or_departments_renders_its_cells_as_django_tables2_does(table, records):
+    page = table(records)
+    page.paginate(page=1, per_page=50)
+    assert rows(page) == rows(table(records))
 
 
 def test_cell_functions_state_the_signatures_django_tables2_reads_for_every_cell():
