@@ -157,10 +157,14 @@ class PlanFilter(django_filters.FilterSet):
     def sort(self) -> str:
         return self.form.cleaned_data.get("sort") or ""
 
+    def local_filters(self) -> tuple[str, str]:
+        """The status and frequency asked for ("" for any): what `filter_plans` selects by."""
+        data = self.form.cleaned_data
+        return data.get("status") or "", data.get("frequency") or ""
+
     def filter_plans(self, plans: Iterable[PlanSummary]) -> list[PlanSummary]:
         """The plans that pass the status and frequency filters, in their original order."""
-        status = self.form.cleaned_data.get("status") or ""
-        frequency = self.form.cleaned_data.get("frequency") or ""
+        status, frequency = self.local_filters()
         return [
             plan
             for plan in plans

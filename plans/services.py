@@ -16,7 +16,7 @@ from typing import Any
 
 from plans.api import reader
 from plans.api.client import Client, client_for, release_client
-from plans.api.pages import Stream, read_all, read_upto, stream_all
+from plans.api.pages import Stream, WholeSet, read_all, read_upto, stream_all
 from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
@@ -125,7 +125,7 @@ def plan_list(
 
 def plan_list_all(
     *, client: Client, name: str = "", template_name: str = ""
-) -> tuple[PlanSummary, ...]:
+) -> WholeSet[PlanSummary]:
     """Every plan matching the filters, in the API's order (to filter by status, sort, export).
 
     Read once for the request and kept in the shared cache for PE365_CACHE_TTL, so

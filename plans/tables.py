@@ -3,7 +3,7 @@ templates/jinja2/tables/table.html (the plans', with their phone cards, by table
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -19,6 +19,7 @@ from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
 
 from plans import services
+from plans.api.pages import WholeSet
 from plans.labels import frequency_label, frequency_sort_key, status_label
 
 RenderFunction = TypeVar("RenderFunction", bound=Callable[..., Any])
@@ -121,19 +122,43 @@ class PlanListData(_PlanNames, TableListData):
     Sorting is case-insensitive and stable (ties keep the API's order); frequencies sort
     by interval (plans.labels). Empty values (a plan without a template, a one-off
     plan's frequency) and unknown frequencies stay after the others in either direction.
+
+    Plans selected from a whole set as `selection` says keep each order with that set
+    (WholeSet.derived): paging through a sorted list of thousands sorts it once.
     """
 
     SORT_KEYS: dict[str, Callable[[list[object]], tuple[list[int], list[Any]]]] = {
         "frequency": _frequency_sort_keys
     }
 
+    def __init__(
+        self,
+        plans: Sequence[services.PlanSummary],
+        *,
+        selected_from: WholeSet[services.PlanSummary] | None = None,
+        selection: Hashable = None,
+    ) -> None:
+        super().__init__(list(plans))  # a copy: sorting reorders it in place
+        self._selected_from = selected_from
+        self._selection = selection
+
     def order_by(self, aliases: Any) -> None:
+        if not aliases:
+            return
+        if self._selected_from is None:
+            self.data[:] = self._sorted(aliases)
+            return
+        key = ("order", self._selection, tuple(str(alias) for alias in aliases))
+        self.data[:] = self._selected_from.derived(key, lambda: self._sorted(aliases))
+
+    def _sorted(self, aliases: Any) -> list[services.PlanSummary]:
+        plans = list(self.data)
         for alias in reversed(aliases):  # least significant key first: stable sorts compose
             order = OrderBy(alias)
             # Plans are dataclasses and every column reads one field: getattr, not
             # Accessor.resolve, whose generality is most of the cost of sorting 5,000 plans.
             field = str(self.table.columns[order.bare].accessor)
-            values = [getattr(plan, field) for plan in self.data]
+            values = [getattr(plan, field) for plan in plans]
             groups, ranks = self.SORT_KEYS.get(order.bare, _text_sort_keys)(values)
             # Positions within each group in the requested direction, the groups always in
             # order; keyed by list lookups, which cost no Python call per plan.
@@ -141,7 +166,8 @@ class PlanListData(_PlanNames, TableListData):
                 range(len(values)), key=ranks.__getitem__, reverse=order.is_descending
             )
             positions.sort(key=groups.__getitem__)
-            self.data[:] = [self.data[position] for position in positions]
+            plans = [plans[position] for position in positions]
+        return plans
 
 
 def stated_signature(fn: RenderFunction) -> RenderFunction:

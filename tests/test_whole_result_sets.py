@@ -19,7 +19,10 @@ from responses import matchers
 from plans import services
 from plans.api import caching
 from plans.api.client import Client
+from plans.api.pages import WholeSet
 from plans.exceptions import TooManyRows, UpstreamUnavailable
+from plans.filters import PlanFilter
+from plans.tables import PlanListData
 from tests.conftest import AUTH_HEADER, PLANS_URL, expect_all, make_client, plan_item, plan_page
 
 pytestmark = pytest.mark.django_db
@@ -374,3 +377,85 @@ def test_decoded_copies_are_bounded_by_their_pickled_size(monkeypatch):
         caching.shared_set_set(f"pe365:set{n}", (1.0, ("x" * 1000,)), 30)
     assert list(caching._decoded)[-2:] == ["pe365:set1", "pe365:set2"]
     assert "pe365:set0" not in caching._decoded
+
+
+# --- What views work out from a set, kept with it ------------------------------------------------
+
+
+def test_a_set_works_out_what_is_derived_from_it_once_and_keeps_the_latest():
+    items = WholeSet(["b", "a"])
+    worked_out = []
+
+    def sort() -> list[str]:
+        worked_out.append(1)
+        return sorted(items)
+
+    assert items.derived("sorted", sort) == ["a", "b"]
+    assert items.derived("sorted", sort) == ["a", "b"]
+    assert len(worked_out) == 1
+
+    for n in range(WholeSet.MAX_DERIVED):
+        items.derived(n, lambda n=n: n)
+    items.derived("sorted", sort)
+    assert len(worked_out) == 2, "the oldest went first"
+
+
+def test_a_set_goes_into_the_shared_cache_without_what_was_derived_from_it():
+    items = WholeSet(["b", "a"])
+    items.derived("sorted", lambda: sorted(items))
+    cache.set("set", items)
+    kept = cache.get("set")
+    assert type(kept) is WholeSet and kept == ("b", "a")
+    assert kept.derived("sorted", lambda: "worked out again") == "worked out again"
+
+
+def table_names(response) -> list[str]:
+    tbody = re.search(r"<tbody.*</tbody>", response.content.decode(), re.DOTALL).group(0)
+    return re.findall(r'<a href="/plans/[^"]*">([^<]*)</a>', tbody)
+
+
+def test_paging_a_sorted_selection_selects_and_sorts_once_per_set(
+    admin_client, upstream, cached, monkeypatch
+):
+    expect_all(upstream, count=137)
+    sorts, selections = [], []
+    sorted_plans = PlanListData._sorted
+    filter_plans = PlanFilter.filter_plans
+    monkeypatch.setattr(
+        PlanListData,
+        "_sorted",
+        lambda data, aliases: sorts.append(1) or sorted_plans(data, aliases),
+    )
+    monkeypatch.setattr(
+        PlanFilter, "filter_plans", lambda f, plans: selections.append(1) or filter_plans(f, plans)
+    )
+
+    pages = [admin_client.get(f"/plans/?status=active&sort=-name&page={n}") for n in (1, 2, 3)]
+    pages.append(admin_client.get("/plans/?status=active&sort=-name&page=1"))
+
+    assert len(sorts) == 1 and len(selections) == 1
+    assert "Showing 51–68 of 68 plans" in pages[2].content.decode()
+    first = table_names(pages[0])
+    assert first == sorted(first, reverse=True) and len(first) == 25
+    assert table_names(pages[3]) == first
+
+    # Another order, or another selection, of the same set is worked out on its own.
+    admin_client.get("/plans/?status=active&sort=name")
+    admin_client.get("/plans/?status=draft&sort=-name")
+    assert len(sorts) == 3 and len(selections) == 2
+    assert len(upstream.calls) == 2
+
+
+def test_a_refreshed_set_is_selected_and_sorted_again(admin_client, upstream, cached):
+    expect_all(upstream, count=3)
+    renamed = [plan_item(n, name=f"Renamed {n}") for n in (2, 1, 0)]
+    expect_all(upstream, items=renamed)
+    admin_client.get("/plans/?sort=-name")
+
+    admin_client.get("/plans/?sort=-name&refresh=1")
+
+    assert table_names(admin_client.get("/plans/?sort=-name")) == [
+        "Renamed 2",
+        "Renamed 1",
+        "Renamed 0",
+    ]

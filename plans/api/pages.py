@@ -15,7 +15,8 @@ page as they arrive (an export starts with the first page) and keeps the set onc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,9 +27,39 @@ from plans.api.client import Client, Params
 from plans.exceptions import TooManyRows
 
 Item = TypeVar("Item")
+Derived = TypeVar("Derived")
 
 # What the first page asks for; the other pages ask for what the first page served.
 PAGE_SIZE = 100
+
+
+class WholeSet(tuple[Item, ...], Generic[Item]):
+    """The items of a list as read, which also keep what views work out from them.
+
+    Each process keeps the sets it reads from the shared cache decoded, one object for as
+    long as it is the current copy (plans.api.caching), so what is `derived` from a set
+    (a selection, a sorted order) is worked out once per set and process, and goes with it.
+    """
+
+    MAX_DERIVED = 16
+    _guard = threading.Lock()
+
+    def derived(self, key: Hashable, work_out: Callable[[], Derived]) -> Derived:
+        """What `work_out` gives, kept under `key` with the set (the last MAX_DERIVED)."""
+        kept: dict[Hashable, Any] = vars(self).setdefault("_derived", {})
+        with self._guard:
+            if key in kept:
+                return kept[key]
+        value = work_out()
+        with self._guard:
+            kept[key] = value
+            while len(kept) > self.MAX_DERIVED:
+                del kept[next(iter(kept))]
+        return value
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[Item, ...]]]:
+        # Pickled for the shared cache as its items alone.
+        return (type(self), (tuple(self),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +67,7 @@ class Listing(Generic[Item]):
     """Items of a list in the API's order, and how many the API counted in all."""
 
     count: int
-    items: tuple[Item, ...]
+    items: WholeSet[Item]
 
     @property
     def complete(self) -> bool:
@@ -51,7 +82,7 @@ def read_all(
     what: str,
     parse: Callable[[Any], Item],
     pool: Executor | None = None,
-) -> tuple[Item, ...]:
+) -> WholeSet[Item]:
     """Every item of the list at `path` matching `params`, each read by `parse`.
 
     Raises `TooManyRows`, after one call, when the list counts more than the client's
@@ -100,7 +131,7 @@ def stream_all(
             last_count = seen
             read.extend(window)
             yield from window
-        listing = Listing(count=last_count, items=tuple(read[: client.max_rows]))
+        listing = Listing(count=last_count, items=WholeSet(read[: client.max_rows]))
         client.get_assembled(name, path, params, lambda: listing)
 
     return Stream(count=count, items=items())
@@ -141,7 +172,7 @@ def _remembered(
         ):
             count = seen
             items.extend(window)
-        return Listing(count=count, items=tuple(items[:max_rows]))
+        return Listing(count=count, items=WholeSet(items[:max_rows]))
 
     listing: Listing[Item] = client.get_assembled(
         _set_name(max_rows, max_pages=max_pages), path, params, build
