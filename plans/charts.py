@@ -15,11 +15,11 @@ from django.urls import reverse
 
 from plans.api.results import Overview, PlanCount, TemplateConversations
 from plans.filters import ONE_OFF, STATUS_CHOICES
+from plans.labels import ONE_OFF_LABEL
 
 # A bar for a count above zero is never drawn thinner than this (SVG units of 100).
 MIN_BAR = 0.75
 STATUS_LABELS = dict(STATUS_CHOICES)
-ONE_OFF_LABEL = "One-off"
 
 
 @dataclass(frozen=True, slots=True)
