@@ -89,8 +89,7 @@ def read_all(
     `max_rows` (PE365_MAX_ROWS): no page reads, holds or sorts more than that.
     `what` names the list in error messages ("a plan list").
     """
-    listing = _remembered(client, path, params, what, parse, client.max_rows, pool, max_pages=None)
-    return listing.items
+    return _Scan(client, path, params, what, parse, client.max_rows, pool).remembered().items
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +115,11 @@ def stream_all(
     or the shared cache already holds is served from there; a set read to its end is
     kept as `read_all` keeps it.
     """
-    name = _set_name(client.max_rows, max_pages=None)
-    kept: Listing[Item] | None = client.kept_assembled(name, path, params)
+    scan = _Scan(client, path, params, what, parse, client.max_rows)
+    kept: Listing[Item] | None = client.kept_assembled(scan.name, path, params)
     if kept is not None:
         return Stream(count=kept.count, items=iter(kept.items))
-    windows = _read(client, path, params, what, parse, client.max_rows, None, max_pages=None)
+    windows = scan.windows()
     count, first = next(windows)
 
     def items() -> Iterator[Item]:
@@ -132,7 +131,7 @@ def stream_all(
             read.extend(window)
             yield from window
         listing = Listing(count=last_count, items=WholeSet(read[: client.max_rows]))
-        client.get_assembled(name, path, params, lambda: listing)
+        client.get_assembled(scan.name, path, params, lambda: listing)
 
     return Stream(count=count, items=items())
 
@@ -149,108 +148,104 @@ def read_upto(
 ) -> Listing[Item]:
     """The items of the first `max_pages` pages of the list at `path`, and its count: a
     scan bounded in calls, whatever page size the API serves."""
-    return _remembered(
-        client, path, params, what, parse, client.max_rows, pool, max_pages=max_pages
-    )
+    return _Scan(client, path, params, what, parse, client.max_rows, pool, max_pages).remembered()
 
 
-def _remembered(
-    client: Client,
-    path: str,
-    params: Params,
-    what: str,
-    parse: Callable[[Any], Item],
-    max_rows: int,
-    pool: Executor | None,
-    *,
-    max_pages: int | None,
-) -> Listing[Item]:
-    def build() -> Listing[Item]:
-        count, items = 0, []
-        for seen, window in _read(
-            client, path, params, what, parse, max_rows, pool, max_pages=max_pages
-        ):
-            count = seen
-            items.extend(window)
-        return Listing(count=count, items=WholeSet(items[:max_rows]))
+@dataclass(frozen=True, slots=True)
+class _Scan(Generic[Item]):
+    """One read of the list at `path`: its items each read by `parse`, at most `max_rows`
+    of them (refused past it) or, with `max_pages`, the first pages alone."""
 
-    listing: Listing[Item] = client.get_assembled(
-        _set_name(max_rows, max_pages=max_pages), path, params, build
-    )
-    return listing
+    client: Client
+    path: str
+    params: Params
+    what: str
+    parse: Callable[[Any], Item]
+    max_rows: int
+    pool: Executor | None = None
+    max_pages: int | None = None
 
+    @property
+    def name(self) -> str:
+        """What the read keeps its set under (`Client.get_assembled`)."""
+        if self.max_pages is None:
+            return f"all {self.max_rows}"
+        return f"first {self.max_pages} pages"
 
-def _set_name(max_rows: int, *, max_pages: int | None) -> str:
-    """What a read keeps its set under (`Client.get_assembled`)."""
-    return f"all {max_rows}" if max_pages is None else f"first {max_pages} pages"
+    def remembered(self) -> Listing[Item]:
+        """The whole read, kept as one value (`Client.get_assembled`)."""
 
+        def build() -> Listing[Item]:
+            count, items = 0, []
+            for seen, window in self.windows():
+                count = seen
+                items.extend(window)
+            return Listing(count=count, items=WholeSet(items[: self.max_rows]))
 
-def _read(
-    client: Client,
-    path: str,
-    params: Params,
-    what: str,
-    parse: Callable[[Any], Item],
-    max_rows: int,
-    pool: Executor | None,
-    *,
-    max_pages: int | None,
-) -> Iterator[tuple[int, list[Item]]]:
-    """The list's items a page at a time, in offset order, each page with the count the
-    list has as far as the read has gone; past `max_rows` it refuses, unless `max_pages`
-    bounds the read. The first page is read alone; the others are asked for at once and
-    each is handed on as soon as the pages before it are."""
-    refuse = max_pages is None
+        listing: Listing[Item] = self.client.get_assembled(self.name, self.path, self.params, build)
+        return listing
 
-    def page(offset: int, limit: int) -> tuple[int, list[Item]]:
-        """One page, its items read as it arrives so its JSON can go at once."""
-        query = {**params, "limit": limit, "offset": offset}
-        data = client.get_json(path, query, share=False)  # shared as one value instead
-        count, results = reader.list_page(data, path=path, what=what)
-        return count, [parse(item) for item in results]
+    def windows(self) -> Iterator[tuple[int, list[Item]]]:
+        """The list's items a page at a time, in offset order, each page with the count
+        the list has as far as the read has gone; past `max_rows` it refuses, unless
+        `max_pages` bounds the read. The first page is read alone; the others are asked
+        for at once and each is handed on as soon as the pages before it are."""
+        client, path, max_rows, max_pages = self.client, self.path, self.max_rows, self.max_pages
+        refuse = max_pages is None
 
-    def window(offset: int, size: int) -> tuple[int, list[Item]]:
-        """The items at `offset` to `offset + size`, topping up a page the API cut short."""
-        count, items = page(offset, size)
-        while items and len(items) < size and offset + len(items) < count:
-            count, more = page(offset + len(items), size - len(items))
-            if not more:
-                break
-            items.extend(more)
-        return count, items
+        def page(offset: int, limit: int) -> tuple[int, list[Item]]:
+            """One page, its items read as it arrives so its JSON can go at once."""
+            query = {**self.params, "limit": limit, "offset": offset}
+            data = client.get_json(path, query, share=False)  # shared as one value instead
+            count, results = reader.list_page(data, path=path, what=self.what)
+            return count, [self.parse(item) for item in results]
 
-    def check(count: int) -> None:
-        if refuse and count > max_rows:
-            raise TooManyRows(
-                f"The list counts {count:,} entries, more than the dashboard reads at once "
-                f"({max_rows:,}).",
-                detail=f"GET {path} counts {count:,} items; PE365_MAX_ROWS is {max_rows:,}.",
-                path=path,
-                count=count,
-                max_rows=max_rows,
-            )
+        def window(offset: int, size: int) -> tuple[int, list[Item]]:
+            """The items at `offset` to `offset + size`, topping up a page the API cut short."""
+            count, items = page(offset, size)
+            while items and len(items) < size and offset + len(items) < count:
+                count, more = page(offset + len(items), size - len(items))
+                if not more:
+                    break
+                items.extend(more)
+            return count, items
 
-    count, first = page(0, min(PAGE_SIZE, max_rows))
-    check(count)
-    yield count, first
-    read = step = len(first)
-    if max_pages is not None:
-        max_rows = min(max_rows, max_pages * step)
-    target = min(count, max_rows)
-    if not step or read >= target:
-        return
-    with _executor(client, pool) as executor:
-        while read < target:
-            offsets = range(read, target, step)
-            # The largest count the pages of this round give, so far.
-            count, ran_out = 0, False
-            for seen, results in executor.map(lambda offset: window(offset, step), offsets):
-                count, ran_out, read = max(count, seen), ran_out or not results, read + len(results)
-                yield count, results
-            check(count)
-            if ran_out:
-                break  # the list ran out before its count: there is nothing more to read
-            target = min(count, max_rows)
+        def check(count: int) -> None:
+            if refuse and count > max_rows:
+                raise TooManyRows(
+                    f"The list counts {count:,} entries, more than the dashboard reads at once "
+                    f"({max_rows:,}).",
+                    detail=f"GET {path} counts {count:,} items; PE365_MAX_ROWS is {max_rows:,}.",
+                    path=path,
+                    count=count,
+                    max_rows=max_rows,
+                )
+
+        count, first = page(0, min(PAGE_SIZE, max_rows))
+        check(count)
+        yield count, first
+        read = step = len(first)
+        if max_pages is not None:
+            max_rows = min(max_rows, max_pages * step)
+        target = min(count, max_rows)
+        if not step or read >= target:
+            return
+        with _executor(client, self.pool) as executor:
+            while read < target:
+                offsets = range(read, target, step)
+                # The largest count the pages of this round give, so far.
+                count, ran_out = 0, False
+                for seen, results in executor.map(lambda offset: window(offset, step), offsets):
+                    count, ran_out, read = (
+                        max(count, seen),
+                        ran_out or not results,
+                        read + len(results),
+                    )
+                    yield count, results
+                check(count)
+                if ran_out:
+                    break  # the list ran out before its count: there is nothing more to read
+                target = min(count, max_rows)
 
 
 @contextmanager
