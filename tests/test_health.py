@@ -150,24 +150,24 @@ def test_the_first_probe_answers_at_once_and_starts_the_check(client, upstream):
 
 
 def test_concurrent_probes_run_one_check_and_never_block_the_login_page(upstream):
-    expect_slow_check(upstream, 1.5)
-    answers: list[tuple[int, float]] = []
+    expect_slow_check(upstream, 3)
+    statuses: list[int] = []
 
     def probe_once() -> None:
-        started = time.monotonic()
-        response = Client().get("/readyz")
-        answers.append((response.status_code, time.monotonic() - started))
+        statuses.append(Client().get("/readyz").status_code)
 
     probes = [threading.Thread(target=probe_once) for _ in range(16)]
     for thread in probes:
         thread.start()
     for thread in probes:
         thread.join()
-    started = time.monotonic()
-    assert Client().get("/accounts/login/").status_code == 200
-    assert time.monotonic() - started < 0.5
-    assert [status for status, _ in answers] == [503] * 16
-    assert max(seconds for _, seconds in answers) < 1, "no probe waits for the slow API"
+    login = Client().get("/accounts/login/")
+
+    # Every probe has answered, and the login page too, while the check still waits on
+    # the slow API: nothing waited for it.
+    assert health._running is not None, "the check ended first: something waited for it"
+    assert statuses == [503] * 16
+    assert login.status_code == 200
     health.wait_for_check()
     assert len(upstream.calls) == 1
 
