@@ -251,7 +251,7 @@ class DashboardTable(tables.Table):
 
 class PlanTable(DashboardTable):
     # Sorting needs every matching plan: the view only passes `sort` to a table over
-    # PlanListData. Header links (django-tables2's own) keep the other parameters.
+    # PlanListData. Header links keep the other parameters (tables/table.html).
     name = tables.Column(verbose_name="Plan", empty_values=(), linkify=_link_to_plan)
     template = tables.Column(accessor="template_name", verbose_name="Template", default="—")
     status = tables.Column(empty_values=())
