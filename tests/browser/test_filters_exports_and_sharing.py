@@ -42,22 +42,6 @@ def test_it_filters_by_status_and_sorts_by_name(page):
     assert names == sorted(names, key=str.casefold, reverse=True)
 
 
-def test_the_frequencies_on_offer_follow_the_plans_found(page):
-    page.goto("/plans/")
-    frequency = page.get_by_label("Frequency", exact=True)
-    assert "Weekly" in frequency.locator("option").all_inner_texts()
-
-    name = page.get_by_label("Plan name", exact=True)
-    name.fill(COMPANY_WIDE["name"])
-    name.press("Enter")  # applied by htmx: the results and the frequencies are swapped in
-
-    expect(page).to_have_url(re.compile(r"/plans/\?name="))
-    expect(page.locator(".plans-table tbody tr")).to_have_count(1)
-    expect(frequency.locator("option")).to_have_text(
-        ["Any frequency", "One-off", COMPANY_WIDE["frequency"]]
-    )
-
-
 def test_it_exports_the_filtered_list_as_csv(browser, site, signed_in):
     context = new_context(browser, site, storage_state=signed_in, accept_downloads=True)
     try:
