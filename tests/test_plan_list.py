@@ -447,6 +447,28 @@ def test_htmx_updates_the_filter_count_too(admin_client, upstream):
     assert '<span id="filters-in-use" hx-swap-oob="true">(1)</span>' in html
 
 
+def test_htmx_offers_the_frequencies_of_the_plans_found(admin_client, upstream):
+    items = [plan_item(0, frequency="Weekly"), plan_item(1, frequency="Yearly")]
+    expect_all(upstream, items=items, filters={"name": "Plan"})
+    html = admin_client.get(
+        "/plans/?name=Plan&status=draft&frequency=Monthly", headers={"HX-Request": "true"}
+    ).content.decode()
+
+    swapped = re.search(
+        r'<datalist hx-swap-oob="innerHTML:#id_frequency">(.*?)</datalist>', html, re.DOTALL
+    )
+    assert swapped, "the frequency select's options come with the results"
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', swapped.group(1))
+    # Every frequency of the plans found, by interval, and the URL's own value, chosen.
+    assert options == [
+        ("", ""),
+        ("one-off", ""),
+        ("Weekly", ""),
+        ("Monthly", " selected"),
+        ("Yearly", ""),
+    ]
+
+
 def test_a_list_error_names_the_filters_and_links_to_the_list_without_them(admin_client, upstream):
     upstream.get(PLANS_URL, status=503)
     upstream.get(PLANS_URL, status=503)

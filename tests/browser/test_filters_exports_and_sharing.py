@@ -42,6 +42,30 @@ def test_it_filters_by_status_and_sorts_by_name(page):
     assert names == sorted(names, key=str.casefold, reverse=True)
 
 
+def test_the_frequencies_on_offer_follow_the_plans_found(page):
+    page.goto("/plans/")
+    frequency = page.get_by_label("Frequency", exact=True)
+    assert "Weekly" in frequency.locator("option").all_inner_texts()
+
+    name = page.get_by_label("Plan name", exact=True)
+    name.fill(COMPANY_WIDE["name"])
+    name.press("Enter")  # applied by htmx: the results and the frequencies are swapped in
+
+    expect(page).to_have_url(re.compile(r"/plans/\?name=[^&]+$"))
+    expect(page.locator(".plans-table tbody tr")).to_have_count(1)
+    expect(frequency.locator("option")).to_have_text(
+        ["Any frequency", "One-off", COMPANY_WIDE["frequency"]]
+    )
+    expect(frequency).to_have_value("")  # still any frequency, and so the next filter
+
+    # Choosing one keeps it chosen, and the select keeps the focus, as the options swap.
+    frequency.focus()
+    frequency.select_option(COMPANY_WIDE["frequency"])
+    expect(page).to_have_url(re.compile(rf"&frequency={re.escape(COMPANY_WIDE['frequency'])}$"))
+    expect(frequency).to_have_value(COMPANY_WIDE["frequency"])
+    expect(frequency).to_be_focused()
+
+
 def test_it_exports_the_filtered_list_as_csv(browser, site, signed_in):
     context = new_context(browser, site, storage_state=signed_in, accept_downloads=True)
     try:
@@ -68,7 +92,8 @@ def test_it_exports_the_filtered_list_as_csv(browser, site, signed_in):
 
 def test_it_searches_a_plans_assignees(page):
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
-    search = page.get_by_role("searchbox", name=re.compile("Search people"))
+    # The assignees' search, not participation's, which loads beside it meanwhile.
+    search = page.get_by_role("searchbox", name="Search people (by name or e-mail) and departments")
     search.fill("Yamamoto")
     search.press("Enter")
 
