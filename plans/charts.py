@@ -14,12 +14,11 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from plans.api.results import Overview, PlanCount, TemplateConversations
-from plans.filters import ONE_OFF, STATUS_CHOICES
-from plans.labels import ONE_OFF_LABEL
+from plans.filters import ONE_OFF
+from plans.labels import ONE_OFF_LABEL, STATUS_LABELS
 
 # A bar for a count above zero is never drawn thinner than this (SVG units of 100).
 MIN_BAR = 0.75
-STATUS_LABELS = dict(STATUS_CHOICES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,7 @@ class PlanFilter(django_filters.FilterSet):
     def active_filters(self) -> list[tuple[str, str, str]]:
         """(parameter, label, shown value) of every filter in use, in form order."""
         data = self.form.cleaned_data
-        shown = {"status": dict(STATUS_CHOICES), "frequency": {ONE_OFF: ONE_OFF_LABEL}}
+        shown = {"status": STATUS_LABELS, "frequency": {ONE_OFF: ONE_OFF_LABEL}}
         chips = []
         for name, field in self.form.fields.items():
             value = data.get(name)
