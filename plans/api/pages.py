@@ -236,11 +236,9 @@ class _Scan(Generic[Item]):
                 # The largest count the pages of this round give, so far.
                 count, ran_out = 0, False
                 for seen, results in executor.map(lambda offset: window(offset, step), offsets):
-                    count, ran_out, read = (
-                        max(count, seen),
-                        ran_out or not results,
-                        read + len(results),
-                    )
+                    count = max(count, seen)
+                    ran_out = ran_out or not results
+                    read += len(results)
                     yield count, results
                 check(count)
                 if ran_out:
