@@ -138,10 +138,8 @@ def page(context, request) -> Iterator[Page]:
     finish(page, request, problems)
 
 
-@pytest.fixture
-def fresh_page(browser, site, request) -> Iterator[Page]:
-    """A page in a brand-new browser profile: not logged in, no cookies."""
-    context = new_context(browser, site)
+def watched_page(context: BrowserContext, request) -> Iterator[Page]:
+    """A page of its own browser profile, watched as `finish` checks; the profile goes after."""
     page = context.new_page()
     problems = watch(page)
     yield page
@@ -149,3 +147,9 @@ def fresh_page(browser, site, request) -> Iterator[Page]:
         finish(page, request, problems)
     finally:
         context.close()
+
+
+@pytest.fixture
+def fresh_page(browser, site, request) -> Iterator[Page]:
+    """A page in a brand-new browser profile: not logged in, no cookies."""
+    yield from watched_page(new_context(browser, site), request)

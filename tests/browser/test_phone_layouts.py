@@ -5,10 +5,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from demo_api import data
-from tests.browser.conftest import finish, new_context, watch
+from tests.browser.conftest import new_context, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +18,8 @@ PHONE = {"width": 375, "height": 812}
 
 @pytest.fixture
 def phone(browser, site, signed_in, request) -> Iterator[Page]:
-    context: BrowserContext = new_context(browser, site, storage_state=signed_in, viewport=PHONE)
-    page = context.new_page()
-    problems = watch(page)
-    yield page
-    try:
-        finish(page, request, problems)
-    finally:
-        context.close()
+    context = new_context(browser, site, storage_state=signed_in, viewport=PHONE)
+    yield from watched_page(context, request)
 
 
 def page_width(page: Page) -> int:
