@@ -1,15 +1,23 @@
-"""The Jinja2 environment of the tables' templates (templates/jinja2/).
+"""The Jinja2 environment of the dashboard's templates (templates/).
 
-The tables render in Jinja2, Django's other built-in template engine, because a table
-is most of a list page's time in the Django template language (bench/README.md).
-Every other template stays in the Django template language.
+The pages render in Jinja2, Django's other built-in template engine: in the Django
+template language they were a third of a warm page's time (bench/README.md). The
+globals and filters here are the Django tags and filters the templates use, under the
+same names and with the same behaviour. Django's backend adds `request`, `csrf_input`
+and the context processors' values (settings.TEMPLATES).
 """
 
+from datetime import datetime
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest
+from django.template.defaultfilters import date, pluralize, urlencode
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.timezone import template_localtime
 from django_tables2.templatetags.django_tables2 import render_attrs, table_page_range
-from jinja2 import Environment
+from jinja2 import ChainableUndefined, Environment
 
 
 def querystring(request: HttpRequest, key: str, value: object) -> str:
@@ -23,12 +31,28 @@ def querystring(request: HttpRequest, key: str, value: object) -> str:
     return f"?{params.urlencode()}"
 
 
+def url(name: str, *args: Any) -> str:
+    """{% url name arg … %}."""
+    return reverse(name, args=args or None)
+
+
+def local_date(value: datetime | None, format: str | None = None) -> str:
+    """The |date filter, in the current time zone as Django's templates show it."""
+    return date(template_localtime(value), format)
+
+
 def environment(**options: Any) -> Environment:
-    # Django's backend asks for autoescaping already; a table must never be without it.
+    # Django's backend asks for autoescaping already; a page must never be without it.
     options.pop("autoescape", None)
+    # As in Django's templates, a missing value (or an attribute of one) shows as nothing.
+    options["undefined"] = ChainableUndefined
     env = Environment(autoescape=True, **options)
-    # django-tables2's own template tags where they are plain functions.
     env.globals.update(
-        querystring=querystring, render_attrs=render_attrs, table_page_range=table_page_range
+        querystring=querystring,
+        render_attrs=render_attrs,
+        table_page_range=table_page_range,
+        static=static,
+        url=url,
     )
+    env.filters.update(date=local_date, intcomma=intcomma, pluralize=pluralize, urlencode=urlencode)
     return env

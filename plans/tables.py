@@ -1,5 +1,5 @@
 """Tables of plans, users and departments (django-tables2), drawn in Jinja2 by
-templates/jinja2/tables/table.html (the plans', with their phone cards, by tables/plans.html)."""
+templates/tables/table.html (the plans', with their phone cards, by tables/plans.html)."""
 
 import functools
 import inspect
@@ -231,7 +231,7 @@ class DashboardTable(tables.Table):
     shown_columns: dict[str, BoundColumn]
 
     def as_html(self, request: HttpRequest) -> SafeString:
-        """The table drawn by its Jinja2 template (templates/jinja2/), for a page to show.
+        """The table drawn by its Jinja2 template (templates/), for a page to show.
 
         Asks the Jinja2 engine by name: django-tables2's {% render_table %} asks each
         engine in turn, and the Django engine's miss would keep the page's frames alive

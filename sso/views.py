@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def _unavailable(request: HttpRequest, error: discovery.DiscoveryError) -> HttpResponse:
     log.warning("single sign-on unavailable: %s", error)
-    context = {"url": error.url, "problem": error.problem}
+    context = {"discovery_url": error.url, "problem": error.problem}
     return render(request, "sso/unavailable.html", context, status=503)
 
 

@@ -1,4 +1,4 @@
-"""templates/jinja2/tables/table.html: the accessible django-tables2 template all tables use."""
+"""templates/tables/table.html: the accessible django-tables2 template all tables use."""
 
 import re
 from pathlib import Path
@@ -34,7 +34,7 @@ def test_it_is_the_template_of_every_table_and_the_plans_extends_it():
     for table in (UserTable, DepartmentTable):
         assert table._meta.template_name == "tables/table.html"
     assert PlanTable._meta.template_name == "tables/plans.html"
-    source = Path(settings.BASE_DIR, "templates/jinja2/tables/plans.html").read_text()
+    source = Path(settings.BASE_DIR, "templates/tables/plans.html").read_text()
     assert source.startswith('{% extends "tables/table.html" %}')
 
 
