@@ -1,7 +1,7 @@
 """The Jinja2 environment of the dashboard's templates (templates/).
 
 The pages render in Jinja2, Django's other built-in template engine: in the Django
-template language they were a third of a warm page's time (bench/README.md). The
+template language they were about a quarter of a warm page's time (bench/README.md). The
 globals and filters here are the Django tags and filters the templates use, under the
 same names and with the same behaviour. Django's backend adds `request`, `csrf_input`
 and the context processors' values (settings.TEMPLATES).
@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import date, pluralize, urlencode
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.timezone import template_localtime
+from django.utils.timezone import is_aware, localtime
 from django_tables2.templatetags.django_tables2 import render_attrs, table_page_range
 from jinja2 import ChainableUndefined, Environment
 
@@ -38,7 +38,9 @@ def url(name: str, *args: Any) -> str:
 
 def local_date(value: datetime | None, format: str | None = None) -> str:
     """The |date filter, in the current time zone as Django's templates show it."""
-    return date(template_localtime(value), format)
+    if value is not None and is_aware(value):
+        value = localtime(value)
+    return date(value, format)
 
 
 def environment(**options: Any) -> Environment:

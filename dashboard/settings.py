@@ -126,7 +126,7 @@ WSGI_APPLICATION = "dashboard.wsgi.application"
 TEMPLATES = [
     {
         # The dashboard's own templates (templates/), in Jinja2: in the Django template
-        # language they were a third of a warm page's time (bench/README.md). First, so
+        # language they were about a quarter of a warm page's time (bench/README.md). First, so
         # a page's template is found without asking the other engine.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
