@@ -231,11 +231,10 @@ class DashboardTable(tables.Table):
     shown_columns: dict[str, BoundColumn]
 
     def as_html(self, request: HttpRequest) -> SafeString:
-        """The table drawn by its Jinja2 template (templates/), for a page to show.
+        """The table drawn by its template (templates/tables/), for a page to show.
 
-        Asks the Jinja2 engine by name: django-tables2's {% render_table %} asks each
-        engine in turn, and the Django engine's miss would keep the page's frames alive
-        until the next garbage collection (an exception in a reference cycle).
+        The pages are Jinja2 templates, where django-tables2's {% render_table %} tag does
+        not exist: the view draws the table and the page shows the HTML.
         """
         self.before_render(request)
         template = engines["jinja2"].get_template(self.template_name)
