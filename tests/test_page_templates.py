@@ -64,3 +64,13 @@ def test_filters_behave_as_djangos():
     assert render("{{ back|urlencode('') }} {{ back|urlencode }}", back="?a=1/b") == (
         "%3Fa%3D1%2Fb %3Fa%3D1/b"
     )
+
+
+@pytest.mark.django_db
+def test_the_admin_keeps_its_django_templates(client, django_user_model):
+    boss = django_user_model.objects.create_superuser("boss", "boss@example.com", "a-long-password")
+    client.force_login(boss)
+    for path in ("/admin/", "/admin/auth/user/", f"/admin/auth/user/{boss.pk}/change/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Django administration" in response.content.decode(), path
