@@ -6,7 +6,6 @@ than surfacing later as a confusing error on some page.
 """
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 from wsgiref.headers import Headers
@@ -115,10 +114,6 @@ MIDDLEWARE = [
     # Last, as axes asks: turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
-
-if sys.version_info < (3, 13):
-    # First, so the whole request runs with room on the frame stack (dashboard/frame_stack.py).
-    MIDDLEWARE.insert(0, "dashboard.frame_stack.FrameStackRoomMiddleware")
 
 ROOT_URLCONF = "dashboard.urls"
 WSGI_APPLICATION = "dashboard.wsgi.application"
