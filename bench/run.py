@@ -106,8 +106,8 @@ def scenarios() -> list[dict]:
     """Each page next to its floor: the upstream calls it needs, made directly.
 
     A list or plan page needs one call. The plan page's side panels (their own page,
-    loaded by the plan page's script) need the plan, then its template, draft count
-    and first page of completed conversations at once, then the remaining pages.
+    loaded by the plan page's script) need the plan, then its template and the first
+    page of the conversations with its name at once, then the remaining pages.
     """
     plans = data.plans()
     big = next(p for p in plans if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
@@ -131,23 +131,17 @@ def scenarios() -> list[dict]:
 def detail_scenarios(users: str, plan: dict) -> list[dict]:
     """The plan page and its side panels, each with the rounds of calls it needs at least."""
 
-    def conversations(status: str, limit: int, offset: int) -> str:
-        query = {"limit": limit, "offset": offset, "plan_name": plan["name"], "status": status}
+    def conversations(offset: int) -> str:
+        query = {"limit": PAGE_SIZE, "offset": offset, "plan_name": plan["name"]}
         return f"{CONVERSATIONS}?{urlencode(query)}"
 
     page = f"/plans/{plan['api_id']}/"
     plan_call = f"{PLANS}{quote(plan['api_id'], safe='')}/"
-    completed = sum(
-        1
-        for c in data.conversations()
-        if c["plan_name"].casefold() == plan["name"].casefold() and c["status"] == "final"
+    named = sum(
+        1 for c in data.conversations() if c["plan_name"].casefold() == plan["name"].casefold()
     )
-    second = [
-        f"{TEMPLATES}{quote(plan['template_api_id'], safe='')}/",
-        conversations("draft", 1, 0),
-        conversations("final", PAGE_SIZE, 0),
-    ]
-    third = [conversations("final", PAGE_SIZE, o) for o in range(PAGE_SIZE, completed, PAGE_SIZE)]
+    second = [f"{TEMPLATES}{quote(plan['template_api_id'], safe='')}/", conversations(0)]
+    third = [conversations(offset) for offset in range(PAGE_SIZE, named, PAGE_SIZE)]
     return [
         {"name": f"detail, {users}", "page": page, "floor_rounds": [[plan_call]]},
         {

@@ -8,15 +8,15 @@ returns the dataclasses of `plans.api.results`; failures are the exceptions of
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from plans.api import reader
 from plans.api.client import Client, client_for, release_client
-from plans.api.pages import Stream, WholeSet, read_all, read_upto, stream_all
+from plans.api.pages import Stream, WholeSet, read_all, stream_all
 from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
@@ -91,10 +91,6 @@ __all__ = [
     "template_get",
     "upstream_check",
 ]
-
-# Plan progress scans the plan's completed conversations for the latest completion date;
-# past this many pages it shows the latest of those it read.
-MAX_CONVERSATION_PAGES = 50
 
 
 def _name_filters(name: str, template_name: str) -> dict[str, str | int]:
@@ -211,62 +207,35 @@ def template_get(*, client: Client, api_id: str) -> Template:
     return reader.template(_one(client, path, "template"), path=path)
 
 
-def _drafts_count(client: Client, plan_name: str) -> int:
-    """How many of the plan's conversations are drafts: the count of a one-row page."""
-    params: dict[str, str | int] = {
-        "plan_name": plan_name,
-        "status": "draft",
-        "limit": 1,
-        "offset": 0,
-    }
-    data = client.get_json(CONVERSATIONS_PATH, params)
-    return reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")[0]
+def plan_progress(
+    *, client: Client, plan: PlanDetail, pool: Executor | None = None
+) -> PlanProgress:
+    """Conversations the plan generated, by status, and when the last one was completed.
 
-
-def _completion(item: Any) -> datetime | None:
-    return reader.Reader(item, path=CONVERSATIONS_PATH, what="a conversation").moment(
-        "completed_date"
-    )
-
-
-def _run_now(function: Callable[..., Any], *args: Any) -> Future[Any]:
-    """Executor.submit's signature without a pool: run now, hand back a done Future."""
-    future: Future[Any] = Future()
-    try:
-        future.set_result(function(*args))
-    except BaseException as error:  # re-raised by .result(), as a pool's Future would
-        future.set_exception(error)
-    return future
-
-
-def plan_progress(*, client: Client, plan_name: str, pool: Executor | None = None) -> PlanProgress:
-    """Conversations a plan generated, by status, and when the last one was completed.
-
-    Calls: one `status=draft&limit=1` (its `count` is the number of drafts) and the
-    pages of `status=final` (the first page's `count` is the number completed; the API
-    documents no ordering, so the latest `completed_date` needs every completed
-    conversation, up to MAX_CONVERSATION_PAGES pages). With a `pool`, the draft count runs
-    beside the first final page, and the remaining final pages run on the same pool.
+    Calls: every page of the conversations with the plan's name, the read participation
+    makes too (one value in the shared cache, so the plan page's two deferred parts share
+    it), of which only this plan's count: the API filters conversations by name alone,
+    and another plan may share the name. The API documents no ordering, so the latest
+    completion needs every completed conversation anyway.
     """
-    if not plan_name:
+    if not plan.name:
         # An empty filter is no filter upstream: it would count every conversation.
-        raise NotFound("The plan has no name to look its conversations up by.")
-    drafts = (pool.submit if pool else _run_now)(_drafts_count, client, plan_name)
-    finals = read_upto(
-        client,
-        CONVERSATIONS_PATH,
-        {"plan_name": plan_name, "status": "final"},
-        what="a conversation list",
-        parse=_completion,
-        max_pages=MAX_CONVERSATION_PAGES,
-        pool=pool,
-    )
+        raise NotFound(
+            "The plan has no name to look its conversations up by.", path=CONVERSATIONS_PATH
+        )
+    own = [
+        conversation
+        for conversation in _conversations(client, {"plan_name": plan.name}, pool=pool)
+        if conversation.plan_api_id == plan.api_id
+    ]
+    finals = [conversation for conversation in own if conversation.status == "final"]
     return PlanProgress(
-        draft=drafts.result(),
-        final=finals.count,
-        last_completed=max((d for d in finals.items if d is not None), default=None),
-        complete=finals.complete,
-        scanned=len(finals.items),
+        draft=sum(conversation.status == "draft" for conversation in own),
+        final=len(finals),
+        last_completed=max(
+            (conversation.completed for conversation in finals if conversation.completed),
+            default=None,
+        ),
     )
 
 
@@ -287,7 +256,7 @@ def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
         progress: PlanProgress | None = None
         progress_error: UpstreamError | None = None
         try:
-            progress = plan_progress(client=client, plan_name=plan.name, pool=pool)
+            progress = plan_progress(client=client, plan=plan, pool=pool)
         except UpstreamError as error:
             progress_error = error
         template: Template | None = None
@@ -348,10 +317,17 @@ def _conversation(item: Any) -> Conversation:
     return reader.conversation(item, path=CONVERSATIONS_PATH)
 
 
-def _conversations(client: Client, params: dict[str, str | int]) -> tuple[Conversation, ...]:
+def _conversations(
+    client: Client, params: dict[str, str | int], *, pool: Executor | None = None
+) -> tuple[Conversation, ...]:
     """Every conversation matching `params`: read at once, kept as one value (read_all)."""
     return read_all(
-        client, CONVERSATIONS_PATH, params, what="a conversation list", parse=_conversation
+        client,
+        CONVERSATIONS_PATH,
+        params,
+        what="a conversation list",
+        parse=_conversation,
+        pool=pool,
     )
 
 

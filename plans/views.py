@@ -499,10 +499,11 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
 def plan_panels(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     """The plan page's side panels, its template's details and its progress.
 
-    They cost several upstream calls after the plan's own (the template; a draft count
-    and every page of completed conversations: 20 for a plan of 3,000), so the plan
-    page is sent without them and htmx loads them from here once it is shown (the
-    panels alone); without JavaScript, the plan page links here (a page of its own).
+    They cost several upstream calls after the plan's own (the template, and every page
+    of the conversations with the plan's name: 33 for a plan of 3,000, shared with
+    participation through the cache), so the plan page is sent without them and htmx
+    loads them from here once it is shown (the panels alone); without JavaScript, the
+    plan page links here (a page of its own).
     """
     client = _part_client(request, api_id, "panels")
     plan = services.plan_get(client=client, api_id=api_id)

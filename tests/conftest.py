@@ -80,32 +80,6 @@ def conversation(n: int, *, completed: str | None = None) -> dict:
     }
 
 
-def expect_conversations(
-    upstream,
-    *,
-    status: str,
-    limit: int,
-    offset: int = 0,
-    count: int,
-    results=(),
-    plan_name: str = "Engagement survey",
-    http_status: int = 200,
-):
-    """One page of the plan's conversations with `status`, asked with exactly these params."""
-    query = {
-        "plan_name": plan_name,
-        "status": status,
-        "limit": str(limit),
-        "offset": str(offset),
-    }
-    upstream.get(
-        CONVERSATIONS_URL,
-        json={"count": count, "next": None, "previous": None, "results": list(results)},
-        match=[matchers.query_param_matcher(query)],
-        status=http_status,
-    )
-
-
 def expect_extras(
     upstream,
     *,
@@ -115,27 +89,14 @@ def expect_extras(
     plan_name: str = "Engagement survey",
     **template_options,
 ):
-    """The detail page's secondary calls: template, draft count, one page of finals."""
+    """The panels' calls: the template, and the conversations with the plan's name (one
+    page): `drafts` drafts and `finals` (by default one completed on 2 March 2026)."""
     finals = finals if finals is not None else [conversation(1, completed="2026-03-02T10:00:00Z")]
     upstream.get(
         TEMPLATE_URL, json=template or load_fixture("template_detail.json"), **template_options
     )
-    expect_conversations(
-        upstream,
-        status="draft",
-        limit=1,
-        count=drafts,
-        results=[conversation(0)],
-        plan_name=plan_name,
-    )
-    expect_conversations(
-        upstream,
-        status="final",
-        limit=100,
-        count=len(finals),
-        results=finals,
-        plan_name=plan_name,
-    )
+    drafts_of_people = [conversation(100 + n) for n in range(drafts)]
+    expect_plan_conversations(upstream, drafts_of_people + list(finals), plan_name=plan_name)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from responses import matchers
 
 from plans import services
 from plans.api import caching, reader
-from plans.exceptions import MalformedResponse
+from plans.exceptions import MalformedResponse, TooManyRows
 from tests.conftest import (
     CONVERSATIONS_URL,
     PLAN_ID,
@@ -21,7 +21,6 @@ from tests.conftest import (
     TEMPLATE_ID,
     TEMPLATE_URL,
     conversation,
-    expect_conversations,
     load_fixture,
     make_client,
     plan_page,
@@ -123,31 +122,24 @@ def test_it_refuses_a_date_no_time_zone_could_show(upstream, date):
     assert "'created_date'" in raised.value.detail
 
 
-def test_plan_progress_stays_small_whatever_count_the_api_claims(upstream):
-    # One conversation a page and the largest count allowed: the pages to scan are
-    # counted without listing them, and only MAX_CONVERSATION_PAGES are read.
-    expect_conversations(
-        upstream, status="draft", limit=1, count=0, results=[], plan_name="Big plan"
-    )
+def test_plan_progress_refuses_a_count_past_the_rows_it_reads_after_one_call(upstream):
+    # The largest count allowed: refused on the first page (PE365_MAX_ROWS), nothing held.
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    plan = services.plan_get(client=make_client(), api_id=PLAN_ID)
     upstream.get(
         CONVERSATIONS_URL,
         json={"count": reader.MAX_COUNT, "results": [conversation(1, completed="2026-03-02")]},
-        match=[
-            matchers.query_param_matcher(
-                {"plan_name": "Big plan", "status": "final"}, strict_match=False
-            )
-        ],
+        match=[matchers.query_param_matcher({"plan_name": plan.name}, strict_match=False)],
     )
     tracemalloc.start()
     try:
-        progress = services.plan_progress(client=make_client(), plan_name="Big plan")
+        with pytest.raises(TooManyRows):
+            services.plan_progress(client=make_client(), plan=plan)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
-    assert progress.final == reader.MAX_COUNT
-    assert not progress.complete
-    assert len(upstream.calls) == 1 + services.MAX_CONVERSATION_PAGES
+    assert len(upstream.calls) == 2  # the plan, and the first page of conversations
     assert peak < 5 * 2**20
 
 

@@ -62,12 +62,12 @@ def test_an_admin_walks_list_filter_page_and_detail(site, api):
     assert api.calls() == 1, "a detail page costs exactly one upstream call"
 
     # Its side panels, loaded by the page's script: the plan again (the shared cache is
-    # off here), then concurrently its template, its draft count and its completed
-    # conversations (plans of up to 100 users: one page).
+    # off here), then concurrently its template and the conversations with its name
+    # (plans of up to 100 users: one page).
     api.reset_stats()
     panels = session.get(f"{site}{link}panels/", timeout=10)
     assert "conversations completed" in panels.text or "not generated any" in panels.text
-    assert api.calls() == 4
+    assert api.calls() == 3
 
 
 def test_a_shared_detail_link_works_after_login_in_a_new_session(site):
@@ -147,25 +147,26 @@ def test_detail_search_template_and_progress_with_their_call_counts(site, api):
     assert "Engagement Survey" in panels.text
     assert "Template details are unavailable" not in panels.text
     # Conversations, not people: a recurring plan has a conversation per person per round.
-    completed = re.search(r"([\d,]+) of [\d,]+ conversations completed", panels.text).group(1)
-    completed = int(completed.replace(",", ""))
-    pages_of_finals = -(-completed // 100)
+    assert re.search(r"[\d,]+ of [\d,]+ conversations completed", panels.text)
+    name = html.unescape(re.search(r"<h1[^>]*>([^<]+)</h1>", page.text).group(1)).strip()
+    named = sum(c["plan_name"] == name for c in data.conversations())
+    pages = -(-named // 100)
     by_path = api.stats()["by_path"]
-    # Once each: the plan, its template; conversations: the draft count + every final page.
-    assert sorted(by_path.values()) == [1, 1, 1 + pages_of_finals]
-    assert api.calls() == 3 + pages_of_finals
+    # Once each: the plan, its template and every page of the conversations with its name.
+    assert sorted(by_path.values()) == [1, 1, pages]
+    assert api.calls() == 2 + pages
 
     export = session.get(f"{site}{link}users.csv", params={"q": "stef"}, timeout=10)
     rows = csv_rows(export)
     assert rows[0][:4] == ["Name", "Email", "User ID", "State"] and len(rows) == shown + 1
 
-    # A typical plan: the plan; its panels: plan, template, draft count, one page of finals.
+    # A typical plan: the plan; its panels: plan, template, one page of conversations.
     other = detail_links(session.get(f"{site}/plans/", timeout=10).text)[2]
     api.reset_stats()
     assert session.get(f"{site}{other}", timeout=10).status_code == 200
     assert api.calls() == 1
     assert session.get(f"{site}{other}panels/", timeout=10).status_code == 200
-    assert api.calls() == 5
+    assert api.calls() == 4
 
 
 def test_a_shared_cache_makes_a_repeat_view_free(api):
@@ -233,6 +234,13 @@ def test_two_plans_sharing_a_name_each_count_only_their_own_people(site):
             if c["plan_api_id"] == plan["api_id"] and c["status"] in ("draft", "final")
         }
         assert {row[2] for row in rows[1:] if row[3] != "Not started"} == started
+
+        # The progress panel counts the plan's own conversations, not its namesake's.
+        own = [c for c in data.conversations() if c["plan_api_id"] == plan["api_id"]]
+        final = sum(c["status"] == "final" for c in own)
+        total = final + sum(c["status"] == "draft" for c in own)
+        panels = session.get(f"{site}/plans/{quote(plan['api_id'], safe=':')}/panels/", timeout=30)
+        assert f"{final:,} of {total:,} conversation" in panels.text
 
 
 def test_a_person_is_found_and_their_plans_listed_with_their_call_counts(site, api):

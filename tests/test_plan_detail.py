@@ -5,14 +5,17 @@ import pytest
 
 from plans import services
 from tests.conftest import (
+    CONVERSATIONS_URL,
+    OTHER_PLAN_ID,
     PANELS,
     PLAN_ID,
     PLAN_URL,
     TEMPLATE_URL,
     conversation,
-    expect_conversations,
     expect_extras,
+    expect_plan_conversations,
     load_fixture,
+    plan_conversation,
 )
 
 pytestmark = pytest.mark.django_db
@@ -241,8 +244,33 @@ def test_the_panels_page_shows_the_template_and_the_plans_progress(admin_client,
     assert "3 of 4 conversations completed (75%)" in html
     assert '<time datetime="2026-05-17T08:30:00+00:00">17 May 2026</time>' in html
     assert "style=" not in html  # the CSP forbids inline styles
-    # The plan, its template, the draft count and the one page of final conversations.
-    assert len(upstream.calls) == 4
+    # The plan, its template and the one page of the plan's conversations.
+    assert len(upstream.calls) == 3
+
+
+def test_progress_counts_the_plans_own_conversations_not_another_plans_of_the_same_name(
+    admin_client, upstream
+):
+    upstream.get(PLAN_URL, json=detail())
+    upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
+    expect_plan_conversations(
+        upstream,
+        [
+            plan_conversation(1, status="final", updated="2026-02-01T00:00:00Z"),
+            plan_conversation(2, status="draft"),
+            plan_conversation(3, status="deleted"),
+            # The API filters conversations by plan name alone: these are another plan's.
+            plan_conversation(
+                4, status="final", updated="2026-06-01T00:00:00Z", plan_api_id=OTHER_PLAN_ID
+            ),
+            plan_conversation(5, status="draft", plan_api_id=OTHER_PLAN_ID),
+        ],
+    )
+
+    html = admin_client.get(PANELS).content.decode()
+
+    assert "1 of 2 conversations completed (50%)" in html
+    assert '<time datetime="2026-02-01T00:00:00+00:00">1 Feb 2026</time>' in html
 
 
 def test_the_panels_page_without_javascript_holds_the_panels_and_leads_back(admin_client, upstream):
@@ -323,14 +351,13 @@ def test_a_failing_template_call_leaves_the_page_working(admin_client, upstream)
     assert response.status_code == 200
     assert "Template details are unavailable right now." in html
     assert "1 of 5 conversations completed (20%)" in html  # progress still shown
-    assert len(upstream.calls) == 4  # the failure was asked once, not retried per panel
+    assert len(upstream.calls) == 3  # the failure was asked once, not retried per panel
 
 
 def test_a_failing_progress_call_leaves_the_page_working(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
-    expect_conversations(upstream, status="draft", limit=1, count=0, http_status=403)
-    expect_conversations(upstream, status="final", limit=100, count=0)
+    upstream.get(CONVERSATIONS_URL, status=403, json={"detail": "Permission denied."})
     response = admin_client.get(PANELS)
     html = response.content.decode()
     assert response.status_code == 200
@@ -340,8 +367,7 @@ def test_a_failing_progress_call_leaves_the_page_working(admin_client, upstream)
 
 def test_a_plan_without_a_template_id_makes_no_template_call(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(template_api_id=None))
-    expect_conversations(upstream, status="draft", limit=1, count=0)
-    expect_conversations(upstream, status="final", limit=100, count=0)
+    expect_plan_conversations(upstream, [])
     html = admin_client.get(PANELS).content.decode()
     assert "Template details are unavailable right now. The plan names no template." in html
 

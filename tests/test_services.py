@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import logging
 import threading
@@ -22,15 +23,16 @@ from plans.exceptions import (
 from tests.conftest import (
     AUTH_HEADER,
     CONVERSATIONS_URL,
+    OTHER_PLAN_ID,
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,
     TEMPLATE_ID,
     TEMPLATE_URL,
-    conversation,
-    expect_conversations,
+    expect_plan_conversations,
     load_fixture,
     make_client,
+    plan_conversation,
     plan_item,
     plan_page,
     slow_empty_page,
@@ -443,39 +445,52 @@ def test_a_malformed_template_is_reported(upstream, body):
 # --- Progress -----------------------------------------------------------------------------------
 
 
-def test_progress_counts_drafts_with_one_row_and_scans_every_final_page(upstream):
-    finals = [conversation(n, completed=f"2026-0{n}-01T00:00:00Z") for n in range(1, 6)]
-    expect_conversations(upstream, status="draft", limit=1, count=7, results=[conversation(0)])
-    # The API serves 2 rows however many are asked: later pages ask for 2.
-    expect_conversations(upstream, status="final", limit=100, count=5, results=finals[0:2])
-    expect_conversations(upstream, status="final", limit=2, offset=2, count=5, results=finals[2:4])
-    expect_conversations(upstream, status="final", limit=2, offset=4, count=5, results=finals[4:])
+def the_plan(upstream) -> services.PlanDetail:
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    return services.plan_get(client=make_client(), api_id=PLAN_ID)
 
-    progress = services.plan_progress(client=make_client(), plan_name="Engagement survey")
+
+def test_progress_counts_the_plans_own_conversations_by_status(upstream):
+    plan = the_plan(upstream)
+    finals = [
+        plan_conversation(n, status="final", updated=f"2026-0{n}-01T00:00:00Z") for n in range(1, 6)
+    ]
+    drafts = [plan_conversation(n) for n in range(6, 13)]
+    others = [
+        plan_conversation(13, status="deleted"),
+        plan_conversation(14, status="archived"),
+        # Another plan of the same name: the API filters conversations by name alone.
+        plan_conversation(
+            15, status="final", updated="2026-09-01T00:00:00Z", plan_api_id=OTHER_PLAN_ID
+        ),
+    ]
+    expect_plan_conversations(upstream, finals + drafts + others)
+
+    progress = services.plan_progress(client=make_client(), plan=plan)
 
     assert progress == services.PlanProgress(
-        draft=7,
-        final=5,
-        last_completed=datetime(2026, 5, 1, tzinfo=UTC),
-        complete=True,
-        scanned=5,
+        draft=7, final=5, last_completed=datetime(2026, 5, 1, tzinfo=UTC)
     )
     assert progress.total == 12 and progress.percent_final == 42
 
 
-def test_progress_scans_a_bounded_number_of_pages(upstream, monkeypatch):
-    monkeypatch.setattr(services, "MAX_CONVERSATION_PAGES", 2)
-    page = [conversation(1, completed="2026-01-01T00:00:00Z")]
-    expect_conversations(upstream, status="draft", limit=1, count=0)
-    expect_conversations(upstream, status="final", limit=100, count=9, results=page)
-    expect_conversations(upstream, status="final", limit=1, offset=1, count=9, results=page)
-    progress = services.plan_progress(client=make_client(), plan_name="Engagement survey")
-    assert (progress.final, progress.scanned, progress.complete) == (9, 2, False)
+def test_progress_and_participation_share_one_read_of_the_conversations(upstream):
+    plan = the_plan(upstream)
+    expect_plan_conversations(upstream, [plan_conversation(1, status="final")])
+    client = make_client()
+
+    services.plan_participation(client=client, plan=plan)
+    progress = services.plan_progress(client=client, plan=plan)
+
+    assert progress.final == 1
+    assert len(upstream.calls) == 2  # the plan, and the one page of conversations
 
 
 def test_progress_of_a_nameless_plan_asks_nothing(upstream):
+    plan = dataclasses.replace(the_plan(upstream), name="")
     with pytest.raises(NotFound):
-        services.plan_progress(client=make_client(), plan_name="")
+        services.plan_progress(client=make_client(), plan=plan)
+    assert len(upstream.calls) == 1  # the plan alone
 
 
 def test_extras_run_concurrently_and_keep_each_failure_to_itself(upstream):

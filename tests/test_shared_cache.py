@@ -106,8 +106,8 @@ def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_d
         assert admin_client.get(PANELS).status_code == 200
 
     # Two list views, the plan page, then its panels: the plan again (nothing kept it),
-    # its template, its draft count and its finals.
-    assert len(upstream.calls) == 7, "every view went straight to the API"
+    # its template and its conversations.
+    assert len(upstream.calls) == 6, "every view went straight to the API"
     assert "shared cache unavailable, calling upstream: ConnectionError" in caplog.text
 
 
@@ -138,8 +138,8 @@ def test_the_plan_pages_panels_reuse_its_plan_answer(admin_client, upstream, cac
     assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
     assert admin_client.get(PANELS).status_code == 200
 
-    # The plan once, then only the panels' own calls: template, draft count, finals.
-    assert len(upstream.calls) == 4
+    # The plan once, then only the panels' own calls: the template and the conversations.
+    assert len(upstream.calls) == 3
 
 
 def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream, cached):
@@ -147,7 +147,7 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     expect_extras(upstream, drafts=4)
     admin_client.get(f"/plans/{PLAN_ID}/")
     admin_client.get(PANELS)
-    assert len(upstream.calls) == 4
+    assert len(upstream.calls) == 3
     upstream.reset()
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     expect_extras(upstream, drafts=9)  # conversations were started meanwhile
@@ -162,12 +162,12 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     assert f'hx-get="{PANELS}?refresh=1"' in page, "the panels' own request refreshes them"
     html = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"}).content.decode()
     assert "1 of 10 conversations completed" in html, "the panels now show the fresh copy"
-    assert len(upstream.calls) == 1 + 4, "the plan again and every panel call, bypassing the cache"
+    assert len(upstream.calls) == 1 + 3, "the plan again and every panel call, bypassing the cache"
     participation = f"/plans/{PLAN_ID}/participation/"
     assert f'hx-get="{participation}?refresh=1"' in page, "and participation's its own"
     response = admin_client.get(f"{participation}?refresh=1", headers={"HX-Request": "true"})
     assert "<strong>1</strong> not started" in response.content.decode()
-    assert len(upstream.calls) == 1 + 4 + 2, "the plan again and its conversations, afresh"
+    assert len(upstream.calls) == 1 + 3 + 2, "the plan again and its conversations, afresh"
 
 
 def test_a_plan_is_kept_read_so_a_repeat_view_does_not_read_its_users_again(upstream, monkeypatch):

@@ -69,10 +69,6 @@ class Listing(Generic[Item]):
     count: int
     items: WholeSet[Item]
 
-    @property
-    def complete(self) -> bool:
-        return len(self.items) >= self.count
-
 
 def read_all(
     client: Client,
@@ -136,25 +132,10 @@ def stream_all(
     return Stream(count=count, items=items())
 
 
-def read_upto(
-    client: Client,
-    path: str,
-    params: Params,
-    *,
-    what: str,
-    parse: Callable[[Any], Item],
-    max_pages: int,
-    pool: Executor | None = None,
-) -> Listing[Item]:
-    """The items of the first `max_pages` pages of the list at `path`, and its count: a
-    scan bounded in calls, whatever page size the API serves."""
-    return _Scan(client, path, params, what, parse, client.max_rows, pool, max_pages).remembered()
-
-
 @dataclass(frozen=True, slots=True)
 class _Scan(Generic[Item]):
     """One read of the list at `path`: its items each read by `parse`, at most `max_rows`
-    of them (refused past it) or, with `max_pages`, the first pages alone."""
+    of them (refused past it)."""
 
     client: Client
     path: str
@@ -163,14 +144,11 @@ class _Scan(Generic[Item]):
     parse: Callable[[Any], Item]
     max_rows: int
     pool: Executor | None = None
-    max_pages: int | None = None
 
     @property
     def name(self) -> str:
         """What the read keeps its set under (`Client.get_assembled`)."""
-        if self.max_pages is None:
-            return f"all {self.max_rows}"
-        return f"first {self.max_pages} pages"
+        return f"all {self.max_rows}"
 
     def remembered(self) -> Listing[Item]:
         """The whole read, kept as one value (`Client.get_assembled`)."""
@@ -187,11 +165,10 @@ class _Scan(Generic[Item]):
 
     def windows(self) -> Iterator[tuple[int, list[Item]]]:
         """The list's items a page at a time, in offset order, each page with the count
-        the list has as far as the read has gone; past `max_rows` it refuses, unless
-        `max_pages` bounds the read. The first page is read alone; the others are asked
-        for at once and each is handed on as soon as the pages before it are."""
-        client, path, max_rows, max_pages = self.client, self.path, self.max_rows, self.max_pages
-        refuse = max_pages is None
+        the list has as far as the read has gone; past `max_rows` it refuses. The first
+        page is read alone; the others are asked for at once and each is handed on as soon
+        as the pages before it are."""
+        client, path, max_rows = self.client, self.path, self.max_rows
 
         def page(offset: int, limit: int) -> tuple[int, list[Item]]:
             """One page, its items read as it arrives so its JSON can go at once."""
@@ -211,7 +188,7 @@ class _Scan(Generic[Item]):
             return count, items
 
         def check(count: int) -> None:
-            if refuse and count > max_rows:
+            if count > max_rows:
                 raise TooManyRows(
                     f"The list counts {count:,} entries, more than the dashboard reads at once "
                     f"({max_rows:,}).",
@@ -225,8 +202,6 @@ class _Scan(Generic[Item]):
         check(count)
         yield count, first
         read = step = len(first)
-        if max_pages is not None:
-            max_rows = min(max_rows, max_pages * step)
         target = min(count, max_rows)
         if not step or read >= target:
             return

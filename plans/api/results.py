@@ -79,18 +79,11 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class PlanProgress:
-    """How many conversations a plan has generated, and when the last one was completed.
-
-    `complete` is False when the plan has more completed conversations than the
-    dashboard scans (or the API sent a short page): `last_completed` is then the
-    latest of those it read.
-    """
+    """How many conversations a plan has generated, and when the last one was completed."""
 
     draft: int
     final: int
     last_completed: datetime | None
-    complete: bool = True
-    scanned: int = 0  # completed conversations read for `last_completed`
 
     @property
     def total(self) -> int:
