@@ -20,7 +20,7 @@ kind                what the dashboard gets
 ``nested:<depth>``  ``results`` nested that many lists deep
 ``count:<n>``       list answers claim n objects (``10^400`` is read as a power) and
                     serve the pages asked for, up to 100 objects each
-``finals:<n>``      the plan has n completed conversations (default 3)
+``finals:<n>``      the plan has n completed conversations (default 3) besides 2 drafts
 ``date:<iso>``      every date (template dates, completion dates) is that text
 ``nan``             a ``count`` of NaN; ``inf``: of 1e999; ``bigint``: 5,000 digits
 ``wrong-types``     a number where text belongs, text where a list or a flag belongs
@@ -132,20 +132,28 @@ def _answer(route: str, key: str, query: dict[str, str], kinds: dict[str, str]) 
             "created_date": date,
             "updated_date": date,
         }
-    # Conversations: a couple of drafts, and `finals` completed ones.
-    if query.get("status") == "final":
-        count = _count(kinds["count"]) if "count" in kinds else int(kinds.get("finals") or 3)
+    # Conversations of the plan `panels:<key>`: two drafts, then `finals` completed ones
+    # (or only those of the `status` asked for).
+    finals = _count(kinds["count"]) if "count" in kinds else int(kinds.get("finals") or 3)
+    status = query.get("status")
+    drafts = {"final": 0}.get(status or "", 2)
+    if status == "final":
+        count = finals
+    elif status == "draft":
+        count = drafts
     else:
-        count = _count(kinds["count"]) if "count" in kinds else 2
+        count = drafts + finals
 
     def conversations(start: int, stop: int) -> list[dict[str, Any]]:
-        final = query.get("status") == "final"
+        first_final = 0 if status == "final" else drafts
         return [
             {
                 "api_id": f"C{n}",
                 "plan_name": key,
-                "status": query.get("status"),
-                "completed_date": date if final else None,
+                "plan_api_id": f"{PANELS_PREFIX}{key}",
+                "status": "final" if n >= first_final else "draft",
+                "completed_date": date if n >= first_final else None,
+                "person_api_id": f"582:{n}",
                 "person_name": 5 if "wrong-types" in kinds else f"Person {n}",
             }
             for n in range(start, stop)
