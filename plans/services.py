@@ -212,22 +212,11 @@ def plan_progress(
 ) -> PlanProgress:
     """Conversations the plan generated, by status, and when the last one was completed.
 
-    Calls: every page of the conversations with the plan's name, the read participation
-    makes too (one value in the shared cache, so the plan page's two deferred parts share
-    it), of which only this plan's count: the API filters conversations by name alone,
-    and another plan may share the name. The API documents no ordering, so the latest
-    completion needs every completed conversation anyway.
+    Calls: those of `_own_conversations`, the read participation makes too (one value in
+    the shared cache, so the plan page's two deferred parts share it). The API documents
+    no ordering, so the latest completion needs every completed conversation anyway.
     """
-    if not plan.name:
-        # An empty filter is no filter upstream: it would count every conversation.
-        raise NotFound(
-            "The plan has no name to look its conversations up by.", path=CONVERSATIONS_PATH
-        )
-    own = [
-        conversation
-        for conversation in _conversations(client, {"plan_name": plan.name}, pool=pool)
-        if conversation.plan_api_id == plan.api_id
-    ]
+    own = _own_conversations(client, plan, pool=pool)
     finals = [conversation for conversation in own if conversation.status == "final"]
     return PlanProgress(
         draft=sum(conversation.status == "draft" for conversation in own),
@@ -331,24 +320,36 @@ def _conversations(
     )
 
 
-def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
-    """Every assigned user of `plan` and where they stand in it, with the totals.
-
-    Calls: every page of the conversations with the plan's name (the API filters
-    conversations by plan name only), of which only this plan's count: another plan
-    may share its name. The standings are kept as one value (`Client.get_assembled`),
-    so a repeat view reads them instead of working out thousands again.
-    """
+def _own_conversations(
+    client: Client, plan: PlanDetail, *, pool: Executor | None = None
+) -> list[Conversation]:
+    """The plan's conversations: every page of those with its name, of which only its own
+    count, as the API filters conversations by plan name alone and another plan may
+    share the name."""
     if not plan.name:
         # An empty filter is no filter upstream: it would read every conversation.
         raise NotFound(
             "The plan has no name to look its conversations up by.", path=CONVERSATIONS_PATH
         )
+    return [
+        conversation
+        for conversation in _conversations(client, {"plan_name": plan.name}, pool=pool)
+        if conversation.plan_api_id == plan.api_id
+    ]
+
+
+def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
+    """Every assigned user of `plan` and where they stand in it, with the totals.
+
+    Calls: those of `_own_conversations`. The standings are kept as one value
+    (`Client.get_assembled`), so a repeat view reads them instead of working out
+    thousands again.
+    """
 
     def standings() -> Participation:
         by_person: dict[str, list[Conversation]] = {}
-        for conversation in _conversations(client, {"plan_name": plan.name}):
-            if conversation.plan_api_id == plan.api_id and conversation.person_api_id:
+        for conversation in _own_conversations(client, plan):
+            if conversation.person_api_id:
                 by_person.setdefault(conversation.person_api_id, []).append(conversation)
         participants = tuple(
             Participant(user=user, standing=_standing(by_person.get(user.api_id, ())))

@@ -486,10 +486,11 @@ def test_progress_and_participation_share_one_read_of_the_conversations(upstream
     assert len(upstream.calls) == 2  # the plan, and the one page of conversations
 
 
-def test_progress_of_a_nameless_plan_asks_nothing(upstream):
+@pytest.mark.parametrize("read", [services.plan_progress, services.plan_participation])
+def test_progress_or_participation_of_a_nameless_plan_asks_nothing(upstream, read):
     plan = dataclasses.replace(the_plan(upstream), name="")
     with pytest.raises(NotFound):
-        services.plan_progress(client=make_client(), plan=plan)
+        read(client=make_client(), plan=plan)
     assert len(upstream.calls) == 1  # the plan alone
 
 
