@@ -85,7 +85,7 @@ def read_all(
     `max_rows` (PE365_MAX_ROWS): no page reads, holds or sorts more than that.
     `what` names the list in error messages ("a plan list").
     """
-    return _Scan(client, path, params, what, parse, client.max_rows, pool).remembered().items
+    return _Scan(client, path, params, what, parse, pool).remembered().items
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def stream_all(
     or the shared cache already holds is served from there; a set read to its end is
     kept as `read_all` keeps it.
     """
-    scan = _Scan(client, path, params, what, parse, client.max_rows)
+    scan = _Scan(client, path, params, what, parse)
     kept: Listing[Item] | None = client.kept_assembled(scan.name, path, params)
     if kept is not None:
         return Stream(count=kept.count, items=iter(kept.items))
@@ -134,21 +134,20 @@ def stream_all(
 
 @dataclass(frozen=True, slots=True)
 class _Scan(Generic[Item]):
-    """One read of the list at `path`: its items each read by `parse`, at most `max_rows`
-    of them (refused past it)."""
+    """One read of the list at `path`: its items each read by `parse`, at most the
+    client's `max_rows` of them (refused past it)."""
 
     client: Client
     path: str
     params: Params
     what: str
     parse: Callable[[Any], Item]
-    max_rows: int
     pool: Executor | None = None
 
     @property
     def name(self) -> str:
         """What the read keeps its set under (`Client.get_assembled`)."""
-        return f"all {self.max_rows}"
+        return f"all {self.client.max_rows}"
 
     def remembered(self) -> Listing[Item]:
         """The whole read, kept as one value (`Client.get_assembled`)."""
@@ -158,7 +157,7 @@ class _Scan(Generic[Item]):
             for seen, window in self.windows():
                 count = seen
                 items.extend(window)
-            return Listing(count=count, items=WholeSet(items[: self.max_rows]))
+            return Listing(count=count, items=WholeSet(items[: self.client.max_rows]))
 
         listing: Listing[Item] = self.client.get_assembled(self.name, self.path, self.params, build)
         return listing
@@ -168,7 +167,8 @@ class _Scan(Generic[Item]):
         the list has as far as the read has gone; past `max_rows` it refuses. The first
         page is read alone; the others are asked for at once and each is handed on as soon
         as the pages before it are."""
-        client, path, max_rows = self.client, self.path, self.max_rows
+        client, path = self.client, self.path
+        max_rows = client.max_rows
 
         def page(offset: int, limit: int) -> tuple[int, list[Item]]:
             """One page, its items read as it arrives so its JSON can go at once."""
