@@ -132,27 +132,18 @@ def _answer(route: str, key: str, query: dict[str, str], kinds: dict[str, str]) 
             "created_date": date,
             "updated_date": date,
         }
-    # Conversations of the plan `panels:<key>`: two drafts, then `finals` completed ones
-    # (or only those of the `status` asked for).
-    finals = _count(kinds["count"]) if "count" in kinds else int(kinds.get("finals") or 3)
-    status = query.get("status")
-    drafts = {"final": 0}.get(status or "", 2)
-    if status == "final":
-        count = finals
-    elif status == "draft":
-        count = drafts
-    else:
-        count = drafts + finals
+    # Conversations of the plan `panels:<key>`: two drafts, then `finals` completed ones.
+    drafts = 2
+    count = _count(kinds["count"]) if "count" in kinds else drafts + int(kinds.get("finals") or 3)
 
     def conversations(start: int, stop: int) -> list[dict[str, Any]]:
-        first_final = 0 if status == "final" else drafts
         return [
             {
                 "api_id": f"C{n}",
                 "plan_name": key,
                 "plan_api_id": f"{PANELS_PREFIX}{key}",
-                "status": "final" if n >= first_final else "draft",
-                "completed_date": date if n >= first_final else None,
+                "status": "final" if n >= drafts else "draft",
+                "completed_date": date if n >= drafts else None,
                 "person_api_id": f"582:{n}",
                 "person_name": 5 if "wrong-types" in kinds else f"Person {n}",
             }
