@@ -10,7 +10,7 @@ PORT ?= 8000
 -include .env
 export
 
-.PHONY: run serve bench bench-scale test lint format install install-dev clean
+.PHONY: run serve bench bench-scale test test-fast lint format install install-dev clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3 --version)"; exit 1; }
@@ -64,6 +64,13 @@ test: install-dev node_modules/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## test-fast: lint, types and every test that needs no browser, real server process or service
+test-fast: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -m "not e2e and not browser and not services"
 
 lint: install-dev
 	$(BIN)/ruff check .

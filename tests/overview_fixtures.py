@@ -2,7 +2,7 @@
 
 from responses import matchers
 
-from tests.conftest import CONVERSATIONS_URL, expect_all, plan_item
+from tests.helpers import CONVERSATIONS_URL, expect_all, plan_item
 
 # Plan items: (template, status, frequency) for each plan of a small organisation.
 ORGANISATION = [

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import PLAN_ID, PLANS_URL, plan_page
+from tests.helpers import PLAN_ID, PLANS_URL, plan_page
 
 # Views anyone may reach. Static files are served by WhiteNoise, outside the URL conf.
 OPEN_VIEWS = {

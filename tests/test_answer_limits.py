@@ -13,7 +13,7 @@ from responses import matchers
 from plans import services
 from plans.api import caching, reader
 from plans.exceptions import MalformedResponse, TooManyRows
-from tests.conftest import (
+from tests.helpers import (
     CONVERSATIONS_URL,
     PLAN_ID,
     PLAN_URL,

@@ -16,7 +16,7 @@ from responses import matchers
 
 import audit
 from audit.models import AuditEntry
-from tests.conftest import (
+from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,

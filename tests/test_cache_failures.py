@@ -17,7 +17,7 @@ from responses import matchers
 
 from dashboard import cache as resilient
 from devtools.servers import free_port
-from tests.conftest import PLANS_URL, plan_page
+from tests.helpers import PLANS_URL, plan_page
 
 pytestmark = pytest.mark.django_db
 

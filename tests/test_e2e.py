@@ -11,7 +11,7 @@ import requests
 
 from demo_api import data
 from devtools.servers import dashboard, dashboard_env, demo_api, log_in
-from tests.conftest import USERS_CSV_HEADER
+from tests.helpers import USERS_CSV_HEADER
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from tests.conftest import PLANS_URL
+from tests.helpers import PLANS_URL
 
 pytestmark = pytest.mark.django_db
 

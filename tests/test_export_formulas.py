@@ -13,7 +13,7 @@ import io
 import pytest
 from responses import matchers
 
-from tests.conftest import (
+from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,

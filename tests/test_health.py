@@ -14,7 +14,7 @@ from responses import matchers
 
 from devtools.servers import free_port
 from plans import health
-from tests.conftest import AUTH_HEADER, PLANS_URL, plan_page
+from tests.helpers import AUTH_HEADER, PLANS_URL, plan_page
 
 pytestmark = pytest.mark.django_db
 

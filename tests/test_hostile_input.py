@@ -12,7 +12,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import load_fixture, plan_item, plan_page
+from tests.helpers import load_fixture, plan_item, plan_page
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ import requests
 
 from devtools.servers import dashboard, dashboard_env, log_in
 from plans.exceptions import UpstreamTimeout
-from tests.conftest import process_serving, resident_mb
+from tests.helpers import process_serving, resident_mb
 
 pytestmark = [pytest.mark.django_db, pytest.mark.e2e]
 

@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from tests.conftest import CONVERSATIONS_URL, PLANS_URL, expect_all
+from tests.helpers import CONVERSATIONS_URL, PLANS_URL, expect_all
 from tests.overview_fixtures import (
     expect_conversation_count,
     expect_organisation,

@@ -9,7 +9,7 @@ import responses
 from plans import services
 from plans.api.results import PlanCount, TemplateConversations
 from plans.exceptions import MalformedResponse, UpstreamUnavailable
-from tests.conftest import AUTH_HEADER, CONVERSATIONS_URL, PLANS_URL, expect_all, make_client
+from tests.helpers import AUTH_HEADER, CONVERSATIONS_URL, PLANS_URL, expect_all, make_client
 from tests.overview_fixtures import (
     expect_conversation_count,
     expect_organisation,

@@ -10,7 +10,7 @@ import audit
 from audit.models import AuditEntry
 from plans import services
 from plans.exceptions import NotFound
-from tests.conftest import (
+from tests.helpers import (
     AUTH_HEADER,
     CONVERSATIONS_URL,
     OTHER_PLAN_ID,

@@ -4,7 +4,7 @@ import weakref
 import pytest
 
 from plans import services
-from tests.conftest import (
+from tests.helpers import (
     CONVERSATIONS_URL,
     OTHER_PLAN_ID,
     PANELS,

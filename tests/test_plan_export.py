@@ -11,7 +11,7 @@ import audit
 from audit.models import AuditEntry
 from plans.exceptions import UpstreamUnavailable
 from plans.exports import ROWS_PER_CHUNK, csv_lines, neutralise
-from tests.conftest import (
+from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,

@@ -4,7 +4,7 @@ import pytest
 from responses import matchers
 
 from plans.tables import PlanTable
-from tests.conftest import (
+from tests.helpers import (
     PLANS_URL,
     expect_all,
     plan_item,

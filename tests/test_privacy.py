@@ -8,7 +8,7 @@ import responses
 from django.test import Client
 
 from plans.middleware import SESSION_LAST_SEEN
-from tests.conftest import (
+from tests.helpers import (
     CONVERSATIONS_URL,
     PANELS,
     PLAN_ID,

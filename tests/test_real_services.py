@@ -18,12 +18,14 @@ from django.test import Client as BrowserClient
 
 from devtools.servers import PYTHON, ROOT
 from plans import services
-from tests.conftest import (
+from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     load_fixture,
     make_client,
 )
+
+pytestmark = pytest.mark.services
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

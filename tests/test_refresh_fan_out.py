@@ -10,7 +10,7 @@ from responses import matchers
 
 from plans import services
 from plans.api import caching, client
-from tests.conftest import PLANS_URL, make_client, plan_page, slow_empty_page
+from tests.helpers import PLANS_URL, make_client, plan_page, slow_empty_page
 
 pytestmark = pytest.mark.django_db
 

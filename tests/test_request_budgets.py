@@ -10,7 +10,7 @@ from responses import matchers
 
 from plans import services
 from plans.exceptions import TooManyCalls, UpstreamThrottled, UpstreamTimeout
-from tests.conftest import (
+from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,

@@ -11,7 +11,7 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from plans import services
 from plans.api import transport
-from tests.conftest import PLANS_URL
+from tests.helpers import PLANS_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from plans.exceptions import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from tests.conftest import (
+from tests.helpers import (
     AUTH_HEADER,
     CONVERSATIONS_URL,
     OTHER_PLAN_ID,

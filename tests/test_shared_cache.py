@@ -12,7 +12,7 @@ from responses import matchers
 from devtools.servers import free_port
 from plans import services
 from plans.api import caching, reader
-from tests.conftest import (
+from tests.helpers import (
     PANELS,
     PLAN_ID,
     PLAN_URL,

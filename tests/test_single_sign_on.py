@@ -18,7 +18,7 @@ from audit.models import AuditEntry
 from devtools.servers import free_port
 from sso.backends import OIDCBackend
 from sso.models import OIDCIdentity
-from tests.conftest import PLAN_ID, PLAN_URL, load_fixture
+from tests.helpers import PLAN_ID, PLAN_URL, load_fixture
 from tests.identity_provider import ADMIN_GROUP, CLIENT_ID
 
 # The live server's requests and the tests' share one database: each test starts from

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from plans.services import Department, PlanSummary, User
 from plans.tables import DepartmentTable, PlanListData, PlanTable, UserTable, plan_url
-from tests.conftest import plan_item
+from tests.helpers import plan_item
 
 
 def plan(**fields) -> PlanSummary:

@@ -5,7 +5,7 @@ import pytest
 from responses import matchers
 
 from plans import services
-from tests.conftest import AUTH_HEADER, PLANS_URL, load_fixture, make_client, plan_page
+from tests.helpers import AUTH_HEADER, PLANS_URL, load_fixture, make_client, plan_page
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,7 @@ from plans.exceptions import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from tests.conftest import PLAN_ID, PLAN_URL, PLANS_URL
+from tests.helpers import PLAN_ID, PLAN_URL, PLANS_URL
 
 API_KEY = "test-api-key-0123456789"
 DEMO_KEY = "demo-key"

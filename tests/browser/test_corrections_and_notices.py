@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from demo_api import data
-from tests.browser.conftest import log_in, new_context
+from tests.browser.helpers import log_in, new_context
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from devtools.servers import dashboard, dashboard_env, demo_api, free_port
-from tests.browser.conftest import finish, log_in, new_context, watch
+from tests.browser.helpers import finish, log_in, new_context, watch
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from demo_api import data
-from tests.browser.conftest import new_context
+from tests.browser.helpers import new_context
 
 COMPANY_WIDE = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
 

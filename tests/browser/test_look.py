@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from demo_api import data
 from devtools.servers import ROOT
-from tests.browser.conftest import RESULTS, new_context
+from tests.browser.helpers import RESULTS, new_context
 
 pytestmark = pytest.mark.browser
 

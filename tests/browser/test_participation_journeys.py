@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from demo_api import data
-from tests.browser.conftest import new_context
-from tests.conftest import USERS_CSV_HEADER
+from tests.browser.helpers import new_context
+from tests.helpers import USERS_CSV_HEADER
 
 pytestmark = pytest.mark.browser
 

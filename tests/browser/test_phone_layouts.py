@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from demo_api import data
-from tests.browser.conftest import new_context, watched_page
+from tests.browser.helpers import new_context, watched_page
 
 pytestmark = pytest.mark.browser
 

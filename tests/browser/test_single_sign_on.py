@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from devtools.servers import dashboard, dashboard_env
-from tests.browser.conftest import finish, new_context, watch
+from tests.browser.helpers import finish, new_context, watch
 from tests.identity_provider import ADMIN_GROUP, CLIENT_ID, CLIENT_SECRET
 
 pytestmark = pytest.mark.browser

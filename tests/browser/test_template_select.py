@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import new_context
+from tests.browser.helpers import new_context
 
 pytestmark = pytest.mark.browser
 
