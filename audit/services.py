@@ -1,9 +1,9 @@
 """Writing the audit log. Models are imported inside the functions: `audit` exports
 these at import time, before Django has loaded the apps' models."""
 
-import contextlib
 import ipaddress
 import logging
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +27,31 @@ class AuditUnavailable(Exception):
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR: behind a proxy, the proxy's address. X-Forwarded-For is not
-    trusted (any client can send it), as for the login throttle."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """The client's address by the login throttle's rule (DJANGO_TRUSTED_PROXY_COUNT), if
+    it is one: the column holds addresses only."""
+    from plans.login import client_address as trusted_client_address
+
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(trusted_client_address(request) or ""))
     except ValueError:
         return None
+
+
+# What no database column or JSON value may hold: NUL (PostgreSQL refuses it) and lone
+# surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """`value` with every unstorable character replaced by U+FFFD, in strings, lists and
+    dicts (keys included), so that odd text never stops an entry from being written."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {storable(str(key)): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
 
 
 def query_as_json(query: QueryDict) -> dict[str, Any]:
@@ -42,7 +60,7 @@ def query_as_json(query: QueryDict) -> dict[str, Any]:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text[:limit]
+    return storable(text[:limit])
 
 
 def record(
@@ -70,15 +88,16 @@ def record(
         plan_id=_clip(plan_id, 200),
         plan_name=_clip(plan_name, 300),
         person=_clip(person, 300),
-        filters=dict(filters) if filters is not None else query_as_json(request.GET),
+        filters=storable(dict(filters) if filters is not None else query_as_json(request.GET)),
         row_count=row_count,
         client_address=client_address(request),
     )
     try:
         entry.save()
     except DatabaseError as error:
-        log.error("audit entry not written, access refused: %s", error)
-        raise AuditUnavailable(str(error)) from error
+        # The type only: the database's message can quote the entry, names included.
+        log.error("audit entry not written, access refused: %s", type(error).__name__)
+        raise AuditUnavailable(type(error).__name__) from error
     return entry
 
 
@@ -88,13 +107,24 @@ def refusal(request: HttpRequest, error: AuditUnavailable) -> HttpResponse:
 
 
 def record_sign_in(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """Receiver of user_logged_in: one entry per sign-in, saying how."""
+    """Receiver of user_logged_in: one entry per sign-in, saying how.
+
+    A sign-in that cannot be recorded does not happen: the session is emptied (in
+    memory only: the database may be what fails, and an empty session is never saved)
+    and AuditUnavailable reaches plans.middleware.ErrorPagesMiddleware, which shows the
+    refusal page.
+    """
     if request is None:
         return
     backend = getattr(request, "session", {}).get(BACKEND_SESSION_KEY, "")
     method = "single sign-on" if backend == SSO_BACKEND else "password"
     # The test client's log-in request comes without a user.
     request.user = user
-    # Not an access to anyone's data: the sign-in goes ahead, and record() logs the error.
-    with contextlib.suppress(AuditUnavailable):
+    try:
         record(request, action=Action.SIGN_IN, filters={"method": method})
+    except AuditUnavailable:
+        from django.contrib.auth.models import AnonymousUser
+
+        request.session.clear()
+        request.user = AnonymousUser()
+        raise

@@ -94,6 +94,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that costs time or touches the database: a request that waited a
+    # whole budget for a thread is refused at once, a query string that is not text is a 400.
+    "plans.middleware.QueueDeadlineMiddleware",
+    "plans.middleware.SafeQueryStringMiddleware",
     "csp.middleware.CSPMiddleware",
     # After WhiteNoise: static files stay cacheable, everything else is private.
     "plans.middleware.PrivateResponsesMiddleware",
@@ -103,14 +107,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    # Before any view runs: an idle session is logged out first.
+    # Before the login check: an idle session is logged out first.
     "plans.middleware.SessionIdleTimeoutMiddleware",
+    # Django's, minus the session read for pages open to everyone (health checks, log-in).
+    "plans.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sets request.htmx: views answer htmx requests with the part of the page they swap.
     "django_htmx.middleware.HtmxMiddleware",
-    "plans.middleware.UpstreamErrorMiddleware",
+    # Upstream failures, refused audit entries and database errors in views become pages.
+    "plans.middleware.ErrorPagesMiddleware",
     # Last, as axes asks: turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -28,3 +28,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
+
+# A database error outside any view (the session read or save) is a 503 naming the database.
+handler500 = "plans.middleware.server_error"
