@@ -4,6 +4,8 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from plans.exports import neutralise
+from plans.login import lock_reason
 
 CSV_HEADER = [
     "When",
@@ -88,3 +91,18 @@ class AuditEntryAdmin(admin.ModelAdmin):
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """axes' failed log-in attempts, with who is locked out now and why."""
+
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "lock"]
+    list_filter = ["attempt_time"]
+
+    @admin.display(description="Lock")
+    def lock(self, attempt: AccessAttempt) -> str:
+        return lock_reason(attempt.username, attempt.ip_address) or "not locked"
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LoginAttemptAdmin)

@@ -282,19 +282,27 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionRepo
 # --- Login throttling (django-axes; limits and behaviour in plans/login.py) ---------------
 
 AXES_HANDLER = "plans.login.LoginAttemptHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-# Failures that lock a username, and an address (higher: colleagues share an office's).
+# Failures count per (username, address), and per username from all addresses.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# Failures that lock one (username, address) pair.
 AXES_FAILURE_LIMIT = 5
-LOGIN_ADDRESS_FAILURE_LIMIT = 20
+# Failures of one username from all addresses together that lock it for the addresses it
+# has never signed in from; the ones it has keep working.
+LOGIN_USERNAME_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_USERNAME_CALLABLE = "plans.login.throttle_username"
 AXES_CLIENT_IP_CALLABLE = "plans.login.client_address"
 AXES_LOCKOUT_CALLABLE = "plans.login.lockout_response"
+# Only password log-ins count or are refused: password failures never stop single sign-on.
+AXES_WHITELIST_CALLABLE = "plans.login.is_not_a_password_login"
+# axes' log lines name the address, not the username (often an e-mail address).
+AXES_CLIENT_STR_CALLABLE = "plans.login.describe_client"
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lock are refused unchecked and do not make it last longer.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Only failures are kept (and expire); a row per successful login would grow forever.
-AXES_DISABLE_ACCESS_LOG = True
+# Successful sign-ins are kept (axes' access log): the addresses a username is known at.
+# prune_audit removes them after AUDIT_RETENTION_DAYS, with the audit log.
+AXES_DISABLE_ACCESS_LOG = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 # Proxies in front that append the client's address to X-Forwarded-For (0: the header

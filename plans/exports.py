@@ -2,12 +2,12 @@
 
 - UTF-8 with a byte-order mark, so Excel opens accented names correctly;
 - a header row;
-- every field quoted, and a formula character (=, +, -, @, tab, carriage return) that
-  could start a cell prefixed with a single quote, so a spreadsheet shows it as text
-  instead of running it (upstream names are typed by people and must never run as code
-  on an admin's machine). A cell can start at the start of a field and, in a spreadsheet
-  whose list separator is not the file's (`;` in many European locales), after any
-  `,`, `;`, tab or line break inside one: those splits ignore the file's quoting;
+- every field quoted, so a spreadsheet whose list separator is `;` (many European
+  locales) keeps a field whole as one with `,` does; a field that starts with a formula
+  character (=, +, -, @, tab, carriage return) gets a single quote in front, so a
+  spreadsheet shows it as text instead of running it (upstream names are typed by people
+  and must never run as code on an admin's machine). Nothing else changes: a value
+  reads as it is, `;` and formula characters inside it included;
 - `Content-Disposition: attachment` with a dated ASCII file name;
 - streamed: rows are written as the download goes, so it starts at once and a worker
   never holds the whole file. Rows that come from the upstream as the download goes
@@ -17,20 +17,17 @@
 """
 
 import csv
-import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-# Where a cell can start (see above), then the quotes and spaces a spreadsheet skips,
-# then a formula character.
-_FORMULA_START = re.compile(r'(^|[,;\t\r\n])([ "]*)(?=[=+\-@\t\r])')
+FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
-    return _FORMULA_START.sub(r"\1\2'", text)
+    return "'" + text if text.startswith(FORMULA_CHARACTERS) else text
 
 
 class _Echo:

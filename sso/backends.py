@@ -9,12 +9,15 @@ signature, expiry and nonce. Here:
 - the ID token must also name our issuer and our client (`iss`, `aud`), which the
   library does not check, and its key may be unnamed (`kid`) when the provider has one;
 - the claims are the ID token's: Entra ID puts `groups`/`roles` there, not in userinfo;
-- a user is found by (issuer, subject), never by a name or e-mail someone can change;
+- a user is found by (issuer, subject), never by a name or e-mail someone can change,
+  and made once even when two first sign-ins of one person arrive together;
 - every sign-in copies name and e-mail and sets HR admins membership from the claim.
 """
 
 import hashlib
 import logging
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -24,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -124,11 +127,24 @@ class OIDCBackend(OIDCAuthenticationBackend):
         )
 
     def create_user(self, claims: dict[str, Any]) -> AbstractBaseUser:
-        with transaction.atomic():
-            user = self.UserModel.objects.create_user(self._free_username(claims))
-            OIDCIdentity.objects.create(user=user, issuer=self.issuer, subject=claims["sub"])
-        log.info("created user %s for a first sign-in", user.get_username())
-        return self.update_user(user, claims)
+        """The person's user, made once: two tabs finishing a first sign-in at once make one
+        user (the second finds the first's), two people with one preferred name get two."""
+        for username in self._usernames(claims):
+            try:
+                with transaction.atomic():
+                    user = self.UserModel.objects.create_user(username)
+                    OIDCIdentity.objects.create(
+                        user=user, issuer=self.issuer, subject=claims["sub"]
+                    )
+            except IntegrityError:
+                # Another request made this person's user meanwhile, or took the name.
+                existing = self.filter_users_by_claims(claims).first()
+                if existing is not None:
+                    return self.update_user(existing, claims)
+                continue
+            log.info("created user %s for a first sign-in", user.pk)
+            return self.update_user(user, claims)
+        raise IntegrityError("No free username for a first sign-in.")
 
     def update_user(self, user: Any, claims: dict[str, Any]) -> AbstractBaseUser:
         first, last = _names(claims)
@@ -153,8 +169,10 @@ class OIDCBackend(OIDCAuthenticationBackend):
             user.groups.remove(group)
         return user
 
-    def _free_username(self, claims: dict[str, Any]) -> str:
-        """A readable username from the claims that no other user has yet."""
+    def _usernames(self, claims: dict[str, Any]) -> Iterator[str]:
+        """Readable usernames from the claims to try in turn: the preferred name, then with
+        a suffix of the subject's hash (someone else has it: a password user, a former
+        employee's account, a namesake), then a random one."""
         field = self.UserModel._meta.get_field(self.UserModel.USERNAME_FIELD)
         limit = getattr(field, "max_length", None) or 150
         preferred = next(
@@ -164,12 +182,12 @@ class OIDCBackend(OIDCAuthenticationBackend):
                 if isinstance(value := claims.get(name), str) and value
             ),
         )
-        username = preferred[:limit]
-        if self.UserModel.objects.filter(**{self.UserModel.USERNAME_FIELD: username}).exists():
-            # Someone (a password user, or a former employee's account) has the name.
-            suffix = "-" + hashlib.sha256(claims["sub"].encode()).hexdigest()[:8]
-            username = preferred[: limit - len(suffix)] + suffix
-        return username
+        yield preferred[:limit]
+        for suffix in (
+            "-" + hashlib.sha256(claims["sub"].encode()).hexdigest()[:8],
+            "-" + secrets.token_hex(16),
+        ):
+            yield preferred[: limit - len(suffix)] + suffix
 
 
 def _names(claims: dict[str, Any]) -> tuple[str, str]:

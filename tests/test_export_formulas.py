@@ -1,10 +1,9 @@
-"""CSV downloads open as text in every spreadsheet locale: no cell ever runs as a formula.
+"""CSV downloads open as text in every spreadsheet locale: no cell ever runs as a formula,
+and every value reads as it is.
 
-A spreadsheet set to `;` as its list separator (many European locales) reads the
-file's quoting wrongly and splits inside fields at every `;`, so a name like
-`x;=cmd|' /C calc'!A0;` would become a cell starting with `=` there, quoted or not.
-Every field is quoted, and a formula character at the start of a field or after a
-separator or line break inside one is prefixed with a quote.
+Every field is quoted, so a reader whose separator is `;` (many European locales) keeps
+a name, the first field of its row, whole as one with `,` does; a field that starts with
+a formula character gets a single quote in front, and nothing else about a value changes.
 """
 
 import csv
@@ -13,6 +12,7 @@ import io
 import pytest
 from responses import matchers
 
+from plans.exports import neutralise
 from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
@@ -49,13 +49,31 @@ def assert_no_formula_cells(body: str) -> None:
         assert formulas == [], f"formula cells with {delimiter!r} as separator"
 
 
+def as_exported(value: str) -> str:
+    """The value as the file holds it: a leading quote only before a leading formula character."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def assert_names_kept(body: str, names: list[str]) -> None:
+    """Each row's first field (the name) reads as it is with either separator."""
+    expected = sorted(as_exported(name) for name in names)
+    by_comma = list(csv.reader(io.StringIO(body, newline="")))[1:]
+    assert sorted(row[0] for row in by_comma) == expected
+    # With `;` the quoted name stays whole; the rest of the line follows it after a `,`.
+    by_semicolon = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))[1:]
+    firsts = sorted(row[0] for row in by_semicolon)
+    assert all(
+        first.startswith(name + ',"') for first, name in zip(firsts, expected, strict=True)
+    )
+
+
 def csv_body(response) -> str:
     """The streamed file, read once, without its byte-order mark."""
     return response.getvalue().decode("utf-8").removeprefix("\ufeff")
 
 
 def test_the_plans_export_has_no_formula_cell_with_either_separator(admin_client, upstream):
-    items = [plan_item(n, name=name, template_name=name) for n, name in enumerate(HOSTILE)]
+    items = [plan_item(n, name=name) for n, name in enumerate(HOSTILE)]
     upstream.get(
         PLANS_URL,
         json={"count": len(items), "results": items},
@@ -65,21 +83,41 @@ def test_the_plans_export_has_no_formula_cell_with_either_separator(admin_client
     assert response.status_code == 200
     body = csv_body(response)
     assert_no_formula_cells(body)
+    assert_names_kept(body, HOSTILE)
     rows = list(csv.reader(io.StringIO(body, newline="")))
-    assert rows[1][0] == "x;'=cmd|' /C calc'!A0;", "read with the file's separator: one cell"
+    assert rows[1][0] == "x;=cmd|' /C calc'!A0;", "the name as it is, in one cell"
 
 
 def test_the_users_export_has_no_formula_cell_with_either_separator(admin_client, upstream):
     users = [
-        {"api_id": f"582:{n}", "name": name, "email": f"{name}@evil.test"}
+        {"api_id": f"582:{n}", "name": name, "email": f"person{n}@evil.test"}
         for n, name in enumerate(HOSTILE)
     ]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
-    # A stage is typed by people too, and goes into the export's Stage column.
-    expect_plan_conversations(upstream, [plan_conversation(0, stage=HOSTILE[0])])
+    expect_plan_conversations(upstream, [plan_conversation(0, stage="=Stage 1")])
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv")
     assert response.status_code == 200
-    assert_no_formula_cells(csv_body(response))
+    body = csv_body(response)
+    assert_no_formula_cells(body)
+    assert_names_kept(body, HOSTILE)
+
+
+@pytest.mark.parametrize(
+    ("value", "exported"),
+    [
+        ("Smith; =Jones", "Smith; =Jones"),
+        ("O'Brien, +44", "O'Brien, +44"),
+        ("=1+1", "'=1+1"),
+        ("-5", "'-5"),
+        ("@home", "'@home"),
+        ("\tname", "'\tname"),
+        ("\rname", "'\rname"),
+        (" =1", " =1"),
+        ("", ""),
+    ],
+)
+def test_only_a_leading_formula_character_gets_a_quote(value, exported):
+    assert neutralise(value) == exported
 
 
 def test_every_field_is_quoted(admin_client, upstream):
