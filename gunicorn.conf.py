@@ -1,8 +1,11 @@
 """gunicorn settings for `make serve` (gunicorn reads ./gunicorn.conf.py by itself).
 
-Pages mostly wait on the Perform & Engage 365 API, so each worker process runs several
-threads: while one waits for the API, another renders. Workers add CPU parallelism
-(one per core); threads add waiting capacity. The defaults suit a 2-core machine.
+Pages mostly wait on the Perform & Engage 365 API, so each worker process runs many
+threads: while they wait for the API, others render. Workers add CPU parallelism (one
+per core); threads add waiting capacity, and an idle thread costs little. The defaults
+suit a 2-core machine serving a few dozen people at once on an API that takes seconds.
+A request that waited a whole PE365_TIMEOUT for a thread is refused at once with 503
+"busy" (dashboard/serving.py, plans.middleware.QueueDeadlineMiddleware).
 """
 
 import os
@@ -22,8 +25,9 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 
 # Worker processes (one per core) × threads per worker = requests served at once.
 workers = _env_count("WEB_CONCURRENCY", 2)
-threads = _env_count("GUNICORN_THREADS", 4)
-worker_class = "gthread"
+threads = _env_count("GUNICORN_THREADS", 16)
+# gunicorn's gthread worker, stamping when each request was queued for a thread.
+worker_class = "dashboard.serving.QueueStampingWorker"
 
 # A page waits at most PE365_TIMEOUT (default 10 s) for the API; leave room above it.
 timeout = 60
@@ -32,4 +36,6 @@ graceful_timeout = 30
 keepalive = 5
 
 accesslog = "-"
+# The path without its query string and no referrer: a query can hold a searched name.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"

@@ -163,6 +163,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A stopped or unreachable server fails a page in seconds (a 503 naming the database),
+    # not after the operating system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -276,7 +280,8 @@ def add_static_file_headers(headers: Headers, path: str, url: str) -> None:
 
 WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
 
-# Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on.
+# Error reports (the DEBUG page, mails to ADMINS) hide the API key even with DEBUG on;
+# log records of database errors leave out the message (LOGGING below).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "plans.error_reports.AlwaysSafeExceptionReporterFilter"
 
 # --- Login throttling (django-axes; limits and behaviour in plans/login.py) ---------------
@@ -463,7 +468,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A database error's message can quote names or searched text: logged by type only.
+    "filters": {
+        "withhold_database_messages": {"()": "plans.error_reports.WithholdDatabaseMessages"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["withhold_database_messages"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "plans": {"handlers": ["console"], "level": "INFO", "propagate": False},

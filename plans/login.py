@@ -125,7 +125,8 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         )
         if by_username < settings.LOGIN_USERNAME_FAILURE_LIMIT:
             return by_pair
-        if known_address(throttle_username(request, credentials), request.axes_ip_address):
+        address = getattr(request, "axes_ip_address", None)  # set by axes on every request
+        if known_address(throttle_username(request, credentials), address):
             return by_pair
         scaled = by_username * settings.AXES_FAILURE_LIMIT // settings.LOGIN_USERNAME_FAILURE_LIMIT
         return max(by_pair, scaled)

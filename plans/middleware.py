@@ -11,6 +11,7 @@ project's handler500, which gives the same database page.
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.contrib.auth import middleware as auth_middleware
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -186,10 +188,10 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     def process_view(
         self,
         request: HttpRequest,
-        view_func: Callable[..., object],
-        view_args: list[object],
-        view_kwargs: dict[str, object],
-    ) -> HttpResponse | None:
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[Any, Any],
+    ) -> HttpResponseBase | None:
         if not _needs_login(view_func):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

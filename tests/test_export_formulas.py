@@ -62,9 +62,7 @@ def assert_names_kept(body: str, names: list[str]) -> None:
     # With `;` the quoted name stays whole; the rest of the line follows it after a `,`.
     by_semicolon = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))[1:]
     firsts = sorted(row[0] for row in by_semicolon)
-    assert all(
-        first.startswith(name + ',"') for first, name in zip(firsts, expected, strict=True)
-    )
+    assert all(first.startswith(name + ',"') for first, name in zip(firsts, expected, strict=True))
 
 
 def csv_body(response) -> str:

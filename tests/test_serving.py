@@ -53,7 +53,7 @@ def test_gunicorn_starts_the_configured_number_of_workers(production):
     assert len(worker_pids(int(pid_file.read_text()))) == 2
 
 
-def test_the_gunicorn_config_defaults_suit_two_cores_and_read_the_environment():
+def test_the_gunicorn_config_defaults_suit_an_io_bound_service_and_read_the_environment():
     def config(**overrides: str) -> dict[str, str]:
         env = dashboard_env(None, DJANGO_DEBUG="1")
         for knob in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "HOST", "PORT"):
@@ -71,8 +71,8 @@ def test_the_gunicorn_config_defaults_suit_two_cores_and_read_the_environment():
 
     defaults = config()
     assert defaults["wsgi_app"] == "dashboard.wsgi"
-    assert defaults["worker_class"] == "gthread"
-    assert (defaults["workers"], defaults["threads"]) == ("2", "4")
+    assert defaults["worker_class"] == "dashboard.serving.QueueStampingWorker"
+    assert (defaults["workers"], defaults["threads"]) == ("2", "16")
     assert defaults["bind"] == "['127.0.0.1:8000']"
 
     tuned = config(WEB_CONCURRENCY="3", GUNICORN_THREADS="8", HOST="localhost", PORT="9000")
