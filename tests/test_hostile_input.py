@@ -203,3 +203,33 @@ def test_random_plan_ids_never_give_a_500_or_an_off_contract_call(hr_client, api
     assert_clear_answer(response)
     raw = hr_client.get("/plans/" + api_id.replace("?", "%3F").replace("#", "%23") + "/")
     assert_clear_answer(raw)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["refresh=%00", "x=%00", "name=a%00b", "%00=1", "name=%ff%fe", "q=%C3%28", "name=%ED%A0%80"],
+)
+@pytest.mark.parametrize(
+    "path",
+    ["/plans/", "/people/", "/plans/p1/", "/plans/p1/participation/", "/plans/p1/users.csv"],
+)
+def test_nul_or_bytes_that_are_not_utf8_in_a_query_string_are_a_400(admin_client, api, path, query):
+    from audit.models import AuditEntry
+
+    AuditEntry.objects.all().delete()
+    response = admin_client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert "<h1" in response.content.decode()
+    assert len(api.calls) == 0, "nothing goes upstream"
+    assert not AuditEntry.objects.exists(), "nothing was shown, nothing to record"
+
+
+def test_a_nul_in_the_path_is_a_400(admin_client, api):
+    assert admin_client.get("/plans/a%00b/").status_code == 400
+    assert len(api.calls) == 0
+
+
+def test_utf8_text_in_a_query_string_is_read_as_it_is(admin_client, api):
+    response = admin_client.get("/plans/?name=Jos%C3%A9+%F0%9F%98%80")
+    assert response.status_code == 200
+    assert "José 😀" in response.content.decode()
