@@ -31,12 +31,8 @@ class WithholdDatabaseMessages(logging.Filter):
     arguments, appear by type only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], DatabaseError):
-            error = record.exc_info[1]
-            frames = "".join(traceback.format_tb(error.__traceback__))
-            record.exc_text = (
-                f"Traceback (most recent call last):\n{frames}{type(error).__name__}: {WITHHELD}"
-            )
+        if record.exc_info and _chain_holds_database_error(record.exc_info[1]):
+            record.exc_text = _traceback_without_messages(record.exc_info[1])
             record.exc_info = None
         if isinstance(record.args, tuple):
             record.args = tuple(
@@ -44,3 +40,26 @@ class WithholdDatabaseMessages(logging.Filter):
                 for arg in record.args
             )
         return True
+
+
+def _chain(error: BaseException | None) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while error is not None and len(chain) < 10:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def _chain_holds_database_error(error: BaseException | None) -> bool:
+    return any(isinstance(link, DatabaseError) for link in _chain(error))
+
+
+def _traceback_without_messages(error: BaseException | None) -> str:
+    """Each exception of the chain, oldest first: its frames and its type, not its message."""
+    parts = [
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_tb(link.__traceback__))
+        + f"{type(link).__name__}: {WITHHELD}"
+        for link in reversed(_chain(error))
+    ]
+    return "\n\nDuring handling of the above exception, another exception occurred:\n\n".join(parts)

@@ -200,6 +200,16 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
 # --- Errors into pages ------------------------------------------------------------------------
 
 
+def is_database_failure(error: BaseException | None) -> bool:
+    """A database error, or an error raised while handling one (a session's UpdateError)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DatabaseError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def database_unavailable(request: HttpRequest) -> HttpResponse:
     """The 503 page of a failing database: names it, uses nothing that needs it."""
     name = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(connection.vendor, "its")
@@ -235,14 +245,14 @@ class ErrorPagesMiddleware:
             return response.render()
         if isinstance(exception, audit.AuditUnavailable):
             return audit.refusal(request, exception)
-        if isinstance(exception, DatabaseError):
+        if is_database_failure(exception):
             return database_unavailable(request)
         return None
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a database error before or after the view still gets the database page."""
-    if isinstance(sys.exc_info()[1], DatabaseError):
+    if is_database_failure(sys.exc_info()[1]):
         return database_unavailable(request)
     return defaults.server_error(request)
 

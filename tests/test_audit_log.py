@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
+from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils import timezone
 from responses import matchers
@@ -292,3 +293,76 @@ def test_prune_audit_takes_the_days_from_the_command_line_too():
 
 def test_the_retention_defaults_to_a_year(settings):
     assert settings.AUDIT_RETENTION_DAYS == 365
+
+
+# --- Odd text, addresses and refused sign-ins --------------------------------------------
+
+
+def test_nul_and_lone_surrogates_are_stored_as_replacement_characters(hr_admin):
+    request = RequestFactory().get("/", {"q": "a\x00b"})
+    request.user = hr_admin
+    audit.record(
+        request,
+        action=audit.Action.PERSON_LOOKUP,
+        person="Jo\ud800anne\x00",
+        plan_name="Plan \udfff",
+        filters={"q\x00": ["x\ud800", {"k": "\x00"}]},
+    )
+    entry = only_entry()
+    assert entry.person == "Jo\ufffdanne\ufffd"
+    assert entry.plan_name == "Plan \ufffd"
+    assert entry.filters == {"q\ufffd": ["x\ufffd", {"k": "\ufffd"}]}
+
+
+def test_the_query_string_is_stored_even_with_odd_characters(hr_admin):
+    request = RequestFactory().get("/")
+    request.GET = QueryDict(mutable=True)
+    request.GET["refresh"] = "\ud800\x00"
+    request.user = hr_admin
+    audit.record(request, action=audit.Action.PARTICIPATION_VIEW)
+    assert only_entry().filters == {"refresh": "\ufffd\ufffd"}
+
+
+def test_the_address_behind_a_trusted_proxy_is_the_one_it_appended(hr_admin, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9"
+    )
+    request.user = hr_admin
+    audit.record(request, action=audit.Action.PERSON_LOOKUP)
+    assert only_entry().client_address == "203.0.113.9"
+
+
+def test_x_forwarded_for_is_ignored_without_trusted_proxies(hr_admin):
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    request.user = hr_admin
+    audit.record(request, action=audit.Action.PERSON_LOOKUP)
+    assert only_entry().client_address == "10.0.0.5"
+
+
+def test_a_refused_entry_logs_no_value_of_it(hr_admin, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
+        raise DatabaseError('invalid input: CONTEXT: JSON data, line 1: {"q": "Joanne')
+
+    monkeypatch.setattr(AuditEntry, "save", refuse)
+    request = RequestFactory().get("/", {"q": "Joanne"})
+    request.user = hr_admin
+    with pytest.raises(audit.AuditUnavailable):
+        audit.record(request, action=audit.Action.PERSON_LOOKUP, person="Joanne")
+    assert caplog.records and "Joanne" not in caplog.text
+
+
+def test_a_password_sign_in_that_cannot_be_recorded_is_refused(
+    client, django_user_model, broken_audit_table
+):
+    django_user_model.objects.create_user(username="ines", password="right-password-1")
+    client.raise_request_exception = False
+
+    response = client.post(
+        "/accounts/login/", {"username": "ines", "password": "right-password-1", "next": "/"}
+    )
+
+    assert response.status_code == 503
+    assert "could not be recorded" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/plans/").status_code == 302, "not signed in"

@@ -4,6 +4,8 @@ the browser, following every redirect of the flow."""
 
 import html
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -12,6 +14,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import SuspiciousOperation
+from django.db import DatabaseError, connection
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from audit.models import AuditEntry
@@ -370,3 +373,118 @@ def test_an_id_token_for_another_issuer_or_client_is_refused(
 
     with pytest.raises(SuspiciousOperation, match=problem):
         backend.verify_token("header.payload.signature", nonce="n")
+
+
+# --- First sign-ins at once, refused records, password lockouts ----------------------------
+
+
+def callback_url(site: str, sub: str, session: requests.Session) -> str:
+    """Everything up to the provider's answer; the callback it redirects to is not yet opened."""
+    authorize = start_sign_in(site, session, BOOKMARK)
+    answer = session.post(authorize.url, data={"sub": sub}, timeout=10, allow_redirects=False)
+    assert urlsplit(answer.headers["Location"]).path == "/oidc/callback/"
+    return answer.headers["Location"]
+
+
+def assert_signed_in_or_told_the_database_is_busy(answers: list[requests.Response]) -> None:
+    """Never a 500. The test database on SQLite is shared in memory and refuses a concurrent
+    write at once (a 503 naming the database, or Django's 400 for a session it could not
+    save); PostgreSQL takes both."""
+    allowed = {302} if connection.vendor == "postgresql" else {302, 400, 503}
+    assert {a.status_code for a in answers} <= allowed, [a.status_code for a in answers]
+    assert any(a.status_code == 302 for a in answers)
+
+
+def callbacks_at_once(site: str, subs: list[str]) -> list[requests.Response]:
+    """One browser per entry of `subs`, each with its callback opened at the same moment."""
+    sessions = [requests.Session() for _ in subs]
+    urls = [callback_url(site, sub, s) for sub, s in zip(subs, sessions, strict=True)]
+    start = threading.Barrier(len(subs))
+
+    def finish(session: requests.Session, url: str) -> requests.Response:
+        start.wait()
+        return session.get(url, timeout=30, allow_redirects=False)
+
+    with ThreadPoolExecutor(len(subs)) as pool:
+        return list(pool.map(finish, sessions, urls))
+
+
+def test_two_tabs_finishing_a_first_sign_in_at_once_make_one_user(site, provider):
+    provider.set_user("subject-twin", preferred_username="twin@example.com", groups=[ADMIN_GROUP])
+
+    answers = callbacks_at_once(site, ["subject-twin"] * 2)
+
+    assert_signed_in_or_told_the_database_is_busy(answers)
+    signed_in = [a for a in answers if a.status_code == 302]
+    assert all(urlsplit(a.headers["Location"]).path == BOOKMARK for a in signed_in)
+    assert get_user_model().objects.filter(oidc_identity__subject="subject-twin").count() == 1
+    assert get_user_model().objects.filter(username__startswith="twin@").count() == 1
+
+
+def test_two_people_with_one_preferred_name_signing_in_at_once_get_two_users(site, provider):
+    for sub in ("subject-sam-1", "subject-sam-2"):
+        provider.set_user(sub, preferred_username="sam", groups=[ADMIN_GROUP])
+
+    answers = callbacks_at_once(site, ["subject-sam-1", "subject-sam-2"])
+
+    assert_signed_in_or_told_the_database_is_busy(answers)
+    signed_in = [
+        sub
+        for sub, a in zip(["subject-sam-1", "subject-sam-2"], answers, strict=True)
+        if a.status_code == 302
+    ]
+    users = get_user_model().objects.filter(username__startswith="sam")
+    assert sorted(u.oidc_identity.subject for u in users) == signed_in
+    assert len({u.username for u in users}) == len(signed_in)
+
+
+def test_a_second_tab_that_loses_the_race_signs_in_as_the_user_the_first_made(
+    sso_settings, provider
+):
+    """The interleaving a race makes: the second tab found nobody, then its insert collides."""
+    backend = OIDCBackend()
+    backend.issuer = provider.issuer
+    claims = {"sub": "subject-race", "preferred_username": "race@example.com"}
+    first = backend.create_user(claims)
+    second = backend.create_user(claims)
+    assert second.pk == first.pk
+    assert get_user_model().objects.filter(username__startswith="race@").count() == 1
+
+
+def test_a_sign_in_that_cannot_be_recorded_is_refused(site, provider, monkeypatch):
+    provider.set_user("subject-rec", preferred_username="rec@example.com", groups=[ADMIN_GROUP])
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(AuditEntry, "save", refuse)
+    session = requests.Session()
+    answer = session.get(callback_url(site, "subject-rec", session), timeout=10)
+
+    assert answer.status_code == 503
+    assert "could not be recorded" in answer.text
+    assert session.get(f"{site}{BOOKMARK}", timeout=10).url.startswith(f"{site}/accounts/login/")
+
+
+def test_password_failures_from_the_same_address_never_refuse_single_sign_on(site, web, provider):
+    web.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    provider.set_user("subject-nat", preferred_username="nat@example.com", groups=[ADMIN_GROUP])
+    guesser = requests.Session()
+    guesser.get(f"{site}/accounts/login/", timeout=10)
+    for n in range(30):  # every kind of lock: the pair, many usernames, this very username
+        username = "nat@example.com" if n < 10 else f"guess{n}"
+        guesser.post(
+            f"{site}/accounts/login/",
+            data={
+                "username": username,
+                "password": "wrong",
+                "csrfmiddlewaretoken": guesser.cookies["csrftoken"],
+            },
+            headers={"Referer": f"{site}/accounts/login/"},
+            timeout=10,
+        )
+
+    landed = sign_in(site, "subject-nat")
+
+    assert landed.status_code == 200
+    assert landed.url == f"{site}{BOOKMARK}"
