@@ -29,7 +29,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devtools.servers import dashboard, dashboard_env, demo_api, session_cookie  # noqa: E402
+from devtools.servers import dashboard, dashboard_env, demo_api, session_cookie
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,40 @@ def test_gunicorn_refuses_a_bad_worker_or_thread_count(variable, value):
     )
     assert done.returncode != 0
     assert f"{variable} must be a whole number from 1 to 64, not {value!r}." in done.stderr
+
+
+@pytest.fixture
+def locked_database(production):
+    """Another process holds the dashboard's SQLite file locked (BEGIN EXCLUSIVE)."""
+    import sqlite3
+
+    _, env, _ = production
+    cookie = session_cookie(env)  # signed in before the lock
+    holder = sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield {"Cookie": f"sessionid={cookie}"}
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_with_the_database_locked_pages_are_a_503_naming_it_and_health_checks_answer(
+    production, locked_database
+):
+    url, _, _ = production
+    cookie = locked_database
+    for path in ("/plans/", "/accounts/login/"):
+        response = requests.get(f"{url}{path}", headers=cookie, timeout=30, allow_redirects=False)
+        assert response.status_code == 503, path
+        assert "The dashboard&#x27;s database is not answering" in response.text
+        assert "(SQLite)" in response.text
+        assert response.elapsed.total_seconds() < 5 + 1 + 1, "SQLite's lock wait, then the page"
+    assert requests.get(f"{url}/healthz", headers=cookie, timeout=5).status_code == 200
+    # /readyz answers at once with its last check and starts a new one: ask until it ran.
+    deadline = time.monotonic() + 30
+    while "database" not in (readiness := requests.get(f"{url}/readyz", timeout=5)).text:
+        assert time.monotonic() < deadline, readiness.text
+        time.sleep(0.5)
+    assert readiness.status_code == 503
+    assert readiness.text.startswith("not ready: database: database is locked")
