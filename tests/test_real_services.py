@@ -5,18 +5,24 @@ scripts/services.sh starts both and exports TEST_REDIS_URL and TEST_DATABASE_URL
 developer machine without the services they are skipped with the reason.
 """
 
+import contextlib
 import os
+import socket
 import subprocess
+import threading
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 import redis
+import requests
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client as BrowserClient
 
-from devtools.servers import PYTHON, ROOT
+from devtools.servers import PYTHON, ROOT, dashboard, dashboard_env, session_cookie
 from plans import services
 from tests.helpers import (
     PLAN_ID,
@@ -171,3 +177,79 @@ def test_a_login_works_from_another_instance_sharing_the_database(postgres, db, 
     another_instance.cookies["sessionid"] = session_key
     page = another_instance.get("/accounts/login/").content.decode()
     assert "Signed in as <strong>hannah</strong>" in page
+
+
+class StoppableDatabase:
+    """A TCP relay in front of the PostgreSQL server: `stop()` closes every connection and
+    refuses new ones, as the dashboard sees a stopped server."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        self.listener.close()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+def test_with_postgresql_stopped_pages_are_a_503_naming_it_and_liveness_answers(postgres):
+    real = urlsplit(service_url("TEST_DATABASE_URL"))
+    name = f"{real.path.strip('/')}_outage"  # a fresh database of its own
+    with psycopg.connect(urlunsplit(real._replace(path="/postgres")), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    relay = StoppableDatabase(real.hostname or "127.0.0.1", real.port or 5432)
+    relayed = real._replace(
+        netloc=f"{real.username}:{real.password}@127.0.0.1:{relay.port}", path=f"/{name}"
+    )
+    env = dashboard_env(
+        None,
+        DJANGO_DEBUG="0",
+        PE365_DEMO="1",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=urlunsplit(relayed),
+    )
+    with dashboard(env, server="gunicorn", gunicorn_args=("--workers", "1")) as url:
+        cookie = {"Cookie": f"sessionid={session_cookie(env)}"}
+        assert requests.get(f"{url}/admin/", headers=cookie, timeout=10).status_code == 200
+        relay.stop()
+        for path in ("/plans/", "/admin/", "/accounts/login/"):
+            response = requests.get(
+                f"{url}{path}", headers=cookie, timeout=30, allow_redirects=False
+            )
+            assert response.status_code == 503, (path, response.text[:300])
+            assert "The dashboard&#x27;s database is not answering" in response.text
+            assert "(PostgreSQL)" in response.text
+            assert response.elapsed.total_seconds() < 5 + 1, "refused, not waited for"
+        assert requests.get(f"{url}/healthz", headers=cookie, timeout=5).status_code == 200
