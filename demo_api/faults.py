@@ -319,10 +319,7 @@ def _send_head_trickled(handler: BaseHTTPRequestHandler, body: bytes, faults: Fa
     """The status line (``trickle-status``) or the headers (``trickle-headers``) one byte
     at a time, then the body at once."""
     status_line = f"{handler.protocol_version} 200 OK\r\n".encode()
-    headers = (
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        "X-Padding: " + "x" * 200 + "\r\n\r\n"
-    ).encode()
+    headers = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
     if "trickle-status" in faults:
         _trickle(handler, status_line, _number(faults, "trickle-status"))
     else:

@@ -163,7 +163,15 @@ def test_a_slow_answer_or_a_long_read_ends_as_the_timeout_page_within_the_budget
 def watch_memory(pid: int, stop: threading.Event, peaks: list[float]) -> None:
     while not stop.is_set():
         peaks.append(resident_mb(pid))
-        time.sleep(0.02)
+        stop.wait(0.02)
+
+
+def memory_once_back(pid: int, near: float, *, within: float = 5.0) -> float:
+    """The process's memory once it is back within 16 MB of `near` (or after `within` s)."""
+    ends, pause = time.monotonic() + within, threading.Event()
+    while (now := resident_mb(pid)) - near >= 16 and time.monotonic() < ends:
+        pause.wait(0.05)
+    return now
 
 
 @pytest.mark.parametrize(
@@ -188,8 +196,7 @@ def test_a_hostile_answer_is_refused_and_its_memory_comes_back(served, browser, 
     finally:
         stop.set()
         watcher.join()
-    time.sleep(0.5)
-    after = resident_mb(pid)
+    after = memory_once_back(pid, before)
 
     assert response.status_code == 502
     assert refusal in response.text
