@@ -2,12 +2,13 @@
 shared by all of its calls; a 429 is retried only when its Retry-After fits the budget."""
 
 import json
+import time
 
 import pytest
 from responses import matchers
 
 from plans import services
-from plans.exceptions import TooManyCalls, UpstreamThrottled, UpstreamTimeout
+from plans.exceptions import TooManyCalls, UpstreamError, UpstreamThrottled, UpstreamTimeout
 from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
@@ -171,3 +172,20 @@ def test_another_requests_calls_are_not_held_by_a_429(upstream):
     template = services.template_get(client=make_client(timeout=2), api_id=TEMPLATE_ID)
 
     assert template.name
+
+
+# --- One deadline, over real HTTP --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault", ["trickle-status", "trickle-headers", "trickle", "stall", "slow:5", "429:1~slow:0.6"]
+)
+def test_a_get_ends_by_its_deadline_whatever_the_upstream_holds_back(fault_api, fault):
+    client = make_client(root=fault_api.url, username="demo", api_key="demo-key", timeout=1)
+    started = time.monotonic()
+
+    with pytest.raises(UpstreamError) as raised:
+        services.plan_list(client=client, name=f"!fault:{fault}", limit=25, offset=0)
+
+    assert time.monotonic() - started < 1 + 1
+    assert isinstance(raised.value, UpstreamTimeout | UpstreamThrottled)
