@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, TypeVar
@@ -20,6 +19,8 @@ from typing import Any, TypeVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
+
+from plans.api import clock
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class CircuitBreaker:
         return self._open
 
     def allows_a_call(self) -> bool:
-        now = time.monotonic()
+        now = clock.monotonic()
         with self._lock:
             if now < self._skip_until:
                 return False
@@ -53,7 +54,7 @@ class CircuitBreaker:
         with self._lock:
             was_open = self._open
             self._open = True
-            self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE_SECONDS
+            self._skip_until = clock.monotonic() + SKIP_AFTER_FAILURE_SECONDS
         if not was_open:
             log.warning(
                 "cache %s unavailable (%s: %s); skipping it for %g s",

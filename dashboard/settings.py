@@ -340,13 +340,14 @@ else:
 PE365_API_URL = env_str("PE365_API_URL").rstrip("/")
 PE365_API_USERNAME = env_str("PE365_API_USERNAME")
 PE365_API_KEY = env_str("PE365_API_KEY")
-# Budget in seconds for all the upstream calls of one dashboard request, retries and
-# the reading of answers included.
+# Budget in seconds for all the upstream calls of one dashboard request: connecting,
+# sending, waiting for the headers, reading and decoding answers, and retries included.
 PE365_TIMEOUT = env_number("PE365_TIMEOUT", 10, minimum=0.1, maximum=120)
 # Upstream calls one dashboard request may make: enough to read 50,000 plans 100 at a
 # time with room for retries; beyond that the page asks to narrow the list.
 PE365_MAX_CALLS = env_int("PE365_MAX_CALLS", 1000, minimum=1, maximum=100_000)
-# The largest upstream answer read, in MB once decompressed; a bigger one is refused.
+# The largest upstream answer read, in MB once decompressed; a bigger one is refused, as
+# is one holding more than one JSON value per 32 bytes of it (memory follows the size).
 PE365_MAX_RESPONSE_MB = env_int("PE365_MAX_RESPONSE_MB", 32, minimum=1, maximum=1024)
 PE365_CACHE_TTL = env_int("PE365_CACHE_TTL", 30, minimum=0, maximum=86400)
 # Seconds each part of a /readyz check (database, cache, API) may take.
@@ -384,7 +385,7 @@ elif not (DEBUG or PE365_DEMO):
 PE365_USE_DEMO = not PE365_API_URL
 
 # Development only: the built-in demo API misbehaves on every call, e.g. 503, 401,
-# slow:15 or malformed (kinds listed in demo_api/server.py, checked by dashboard/demo.py).
+# slow:15 or slow:1~surrogate (kinds listed in demo_api/server.py, checked by dashboard/demo.py).
 PE365_DEMO_FAULT = env_str("PE365_DEMO_FAULT")
 if PE365_DEMO_FAULT and not PE365_USE_DEMO:
     raise ImproperlyConfigured(

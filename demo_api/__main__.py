@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument(
-        "--fault", default="NONE", help="server-wide fault, e.g. 503 or slow:5 (NONE: none)"
+        "--fault",
+        default="NONE",
+        help="server-wide faults, e.g. 503 or slow:5~surrogate (NONE: none; see demo_api.server)",
     )
     parser.add_argument(
         "--plans",

@@ -20,31 +20,58 @@ Endpoints (GET only; other methods get 405):
 
 Faults
 ------
-Every failure a client must survive can be provoked, either for the whole server
-(``fault="503"``, ``--fault 503``) or for one request by a magic value
-``!fault:<kind>[:<arg>]`` given as the ``name`` filter of the plans list or the users list, the
-``plan_name`` or ``person_name`` filter of conversations, or the ``<api_id>`` of a plan or
-template detail URL.
-Authentication is checked first, except that a server-wide ``401``/``403`` fault replaces it.
-A magic value with an unknown kind or a bad argument is just an ordinary value (so a list
+Every failure a client must survive can be provoked in one fault language
+(:mod:`demo_api.faults`): a fault is ``kind[:argument]``, several are joined by ``~``
+(e.g. ``count:9900~slow:0.4``). They are given
+
+- for the whole server: ``DemoServer(fault=...)``, ``python -m demo_api --fault ...`` or,
+  for ``make run``, ``PE365_DEMO_FAULT=...``: they apply to every ``/api/v2`` answer;
+- for one request, by a magic value ``!fault:<faults>`` given as the ``name`` filter of the
+  plans list or the users list, the ``plan_name`` or ``person_name`` filter of
+  conversations, or the ``<api_id>`` of a plan or template detail URL. The answer is then
+  made up (three plans named after the magic value, one plan, its template, two draft and
+  three completed conversations), shaped by the data kinds below.
+
+Authentication is checked first, except that a server-wide ``401``/``403`` replaces it. A
+magic value with an unknown kind or a bad argument is just an ordinary value (so a list
 filter matches nothing and a detail is 404); an unknown server-wide fault raises ValueError.
 
-==================  ======================================================================
-kind                what the client gets
-==================  ======================================================================
-``slow[:seconds]``  the normal answer after a pause (default 15 s), to trip read timeouts
-``500``             500 ``{"detail": "A server error occurred."}``
-``502``, ``504``    as 500, with that status
-``503``             503 ``{"detail": "Service temporarily unavailable, try again later."}``
-``429[:seconds]``   429 throttled, ``Retry-After: <seconds>`` (default 1)
-``401``             401 ``{"detail": "Invalid username/password."}`` with the Basic challenge
-``403``             403 ``{"detail": "You do not have permission to perform this action."}``
-``malformed``       200 ``application/json`` whose body is truncated, invalid JSON
-``wrong-shape``     200 valid JSON of the wrong shape: lists get ``"results": "oops"``,
-                    details get the array ``["unexpected"]``
-``html``            200 ``text/html`` maintenance page
-``close``           the connection is closed without any response
-==================  ======================================================================
+=======================  ===================================================================
+kind                     what the client gets
+=======================  ===================================================================
+``slow[:s]``             the answer after a pause (default 15 s), to trip read timeouts
+``500``, ``502``,        that status with ``{"detail": ...}`` (``503`` says "try again later")
+``503``, ``504``
+``429[:s]``              429 throttled, ``Retry-After: <s>`` (default 1, rounded up);
+                         ``429once[:s]``: only the first time for that magic value
+``401``, ``403``         refused credentials (401 with the Basic challenge), or permission
+``close``                the connection is closed without any response
+``html``                 200 ``text/html`` maintenance page
+``malformed``            200 ``application/json`` whose body is truncated, invalid JSON
+``wrong-shape``          200 valid JSON of the wrong shape: lists get ``"results": "oops"``,
+                         details the array ``["unexpected"]``
+``trickle[:s]``          the headers, then the body one byte every s seconds (default 0.3)
+``trickle-status[:s]``   the status line one byte every s seconds, then the rest
+``trickle-headers[:s]``  the status line, then the headers one byte every s seconds
+``stall``                the headers (and a Content-Length), then nothing
+``huge[:mb]``            a valid answer of that many MB (a very long plan name), unannounced
+``gzip-bomb``            ``Content-Encoding: gzip``, about 1 MB inflating to 1 GB
+``nested[:depth]``       ``results`` nested that many lists deep (default 100,000)
+``many-objects[:n]``     ``{"count": 1, "results": [{}, {}, …]}`` with n objects (10 million:
+                         about 30 MB); ``many-lists[:n]``: ``[[], [], …]``
+``nan``, ``inf``,        a ``count`` of NaN, of 1e999, of 5,000 digits
+``bigint``
+``surrogate``, ``nul``   every name ends in the JSON escape ``\ud800`` (a lone surrogate), or
+                         ``\u0000``
+``count:<n>``            made-up lists claim n objects (``10^400`` is read as a power) and
+                         serve the pages asked for, up to 100 objects each
+``finals:<n>``           the made-up plan has n completed conversations (default 3)
+``date:<iso>``           every made-up date (template dates, completion dates) is that text
+``wrong-types``          a number where text belongs, text where a list or a flag belongs
+``panels``               (first, in a plan id) the plan is ordinary, but its name and its
+                         template's id are the magic value without ``panels``, so the plan
+                         page's side panels meet the other faults
+=======================  ===================================================================
 """
 
 from __future__ import annotations
@@ -53,64 +80,28 @@ import base64
 import binascii
 import hmac
 import json
-import math
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 
 from . import data
+from .faults import FAULT_KINDS, INVALID_CREDENTIALS, Faults, made_up, magic, parse_fault, respond
+
+__all__ = ["FAULT_KINDS", "DemoServer", "parse_fault", "start_demo_server"]
 
 DEMO_USERNAME = "demo"
 DEMO_API_KEY = "demo-key"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 API_PREFIX = "/api/v2/"
-FAULT_MARKER = "!fault:"
-FAULT_KINDS = frozenset(
-    {"slow", "500", "502", "503", "504", "429", "401", "403"}
-    | {"malformed", "wrong-shape", "html", "close"}
-)
 CONVERSATION_STATUSES = ("draft", "final", "deleted", "archived")
 
 NOT_PROVIDED = "Authentication credentials were not provided."
-INVALID_CREDENTIALS = "Invalid username/password."
-FORBIDDEN = "You do not have permission to perform this action."
-SERVER_ERROR = "A server error occurred."
-UNAVAILABLE = "Service temporarily unavailable, try again later."
-MAINTENANCE_PAGE = (
-    "<!DOCTYPE html>\n<html><head><title>Scheduled maintenance</title></head>\n"
-    "<body><h1>We'll be back soon</h1><p>Perform &amp; Engage 365 is being upgraded.</p>"
-    "</body></html>\n"
-)
-
-Fault = tuple[str, str | None]  # (kind, optional argument)
 Params = dict[str, list[str]]
-
-
-def parse_fault(text: str | None) -> Fault | None:
-    """``"429:3"`` -> ``("429", "3")``; None for anything that is not a known fault."""
-    if not text:
-        return None
-    kind, _, arg = text.partition(":")
-    if kind not in FAULT_KINDS:
-        return None
-    if arg and kind in ("slow", "429"):
-        try:
-            seconds = float(arg)
-        except ValueError:
-            return None
-        if not 0 <= seconds < math.inf:  # time.sleep() refuses negative, NaN and infinity
-            return None
-    return kind, arg or None
-
-
-def _magic_fault(value: str | None) -> Fault | None:
-    if value and value.startswith(FAULT_MARKER):
-        return parse_fault(value.removeprefix(FAULT_MARKER))
-    return None
 
 
 def _positive_int(text: str, *, strict: bool = False, cutoff: int | None = None) -> int:
@@ -194,7 +185,7 @@ class DemoServer:
         fault: str | None = None,
         plans: int | None = None,
     ) -> None:
-        self.fault = parse_fault(fault)
+        self.fault: Faults | None = parse_fault(fault)
         if fault and self.fault is None:
             raise ValueError(f"unknown fault {fault!r}; kinds: {', '.join(sorted(FAULT_KINDS))}")
         self.username = username
@@ -203,6 +194,7 @@ class DemoServer:
         self._stats_lock = threading.Lock()
         self._requests = 0
         self._by_path: dict[str, int] = {}
+        self.throttled_once: set[str] = set()
         self._thread: threading.Thread | None = None
         self.httpd = _HTTPServer((host, port), self)
         if plans is not None:
@@ -245,6 +237,7 @@ class DemoServer:
         with self._stats_lock:
             self._requests = 0
             self._by_path.clear()
+            self.throttled_once.clear()
 
 
 def start_demo_server(
@@ -358,9 +351,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, self.demo.stats())
 
     def _api(self, segments: list[str], params: Params) -> None:
-        server_fault = self.demo.fault
-        if server_fault and server_fault[0] in ("401", "403"):
-            self._fault(server_fault, listing=True)
+        server_faults = self.demo.fault
+        if server_faults and ("401" in server_faults or "403" in server_faults):
+            self._misbehave(server_faults, "", lambda: (200, None))
             return
         auth_error = self._auth_error()
         if auth_error:
@@ -388,24 +381,43 @@ class _Handler(BaseHTTPRequestHandler):
             "conversations": _param(params, "plan_name") or _param(params, "person_name"),
             "users": _param(params, "name"),
         }[resource]
-        fault = server_fault or _magic_fault(magic_value)
-        if fault and self._fault(fault, listing=api_id is None):
-            return
+        if magic_value and (request_faults := magic(magic_value)):
+            route = {
+                "conversation_plans": "plans" if api_id is None else "plan",
+                "conversation_templates": "template",
+                "conversations": "conversations",
+                "users": "users",
+            }[resource]
+            query = {key: values[-1] for key, values in params.items()}
+            payload = made_up(route, magic_value, query, request_faults)
+            if route == "plan" and "panels" in request_faults:
+                self._json(200, payload)  # an ordinary plan: its parts carry the faults
+            else:
+                self._misbehave(request_faults, magic_value, lambda: (200, payload))
+        elif server_faults:
+            self._misbehave(server_faults, "", lambda: self._answer(resource, api_id, params))
+        else:
+            self._json(*self._answer(resource, api_id, params))
 
+    def _misbehave(
+        self, faults: Faults, once_key: str, answer: Callable[[], tuple[int, Any]]
+    ) -> None:
+        # The client giving up on an answer (as it should) closes the connection.
+        with suppress(ConnectionError):
+            respond(
+                self, faults, answer, once_key=once_key, throttled_once=self.demo.throttled_once
+            )
+
+    def _answer(self, resource: str, api_id: str | None, params: Params) -> tuple[int, Any]:
         if api_id is not None:
             obj = DETAIL_VIEWS[resource](api_id)
-            if obj is None:
-                self._detail(404, "Not found.")
-            else:
-                self._json(200, obj)
-            return
+            return (404, {"detail": "Not found."}) if obj is None else (200, obj)
         status = _param(params, "status")
         if resource == "conversations" and status and status not in CONVERSATION_STATUSES:
             # django-filter's ChoiceFilter rejects unknown choices with a 400 per field.
             error = f"Select a valid choice. {status} is not one of the available choices."
-            self._json(400, {"status": [error]})
-            return
-        self._json(200, paginate(LIST_VIEWS[resource](params), params, self._absolute_url()))
+            return 400, {"status": [error]}
+        return 200, paginate(LIST_VIEWS[resource](params), params, self._absolute_url())
 
     def _auth_error(self) -> str | None:
         """None when the Basic credentials match, else the DRF error message."""
@@ -426,36 +438,6 @@ class _Handler(BaseHTTPRequestHandler):
         # Like Django's request.build_absolute_uri(): the Host the client asked for.
         host = self.headers.get("Host") or self.demo.url.removeprefix("http://")
         return f"http://{host}{self.path}"
-
-    def _fault(self, fault: Fault, *, listing: bool) -> bool:
-        """Misbehave as ``fault`` says; False when the normal answer should still follow."""
-        kind, arg = fault
-        if kind == "slow":
-            time.sleep(float(arg or 15))
-            return False
-        if kind == "429":
-            wait = math.ceil(float(arg or 1))  # DRF rounds the wait up to whole seconds
-            unit = "second" if wait == 1 else "seconds"
-            detail = f"Request was throttled. Expected available in {wait} {unit}."
-            self._detail(429, detail, {"Retry-After": str(wait)})
-        elif kind == "401":
-            self._unauthorized(INVALID_CREDENTIALS)
-        elif kind == "403":
-            self._detail(403, FORBIDDEN)
-        elif kind == "503":
-            self._detail(503, UNAVAILABLE)
-        elif kind in ("500", "502", "504"):
-            self._detail(int(kind), SERVER_ERROR)
-        elif kind == "malformed":
-            self._send(200, b'{"count": 3, "results": [')
-        elif kind == "wrong-shape":
-            payload = {"count": 3, "next": None, "previous": None, "results": "oops"}
-            self._json(200, payload if listing else ["unexpected"])
-        elif kind == "html":
-            self._send(200, MAINTENANCE_PAGE.encode(), "text/html; charset=utf-8")
-        elif kind == "close":
-            self.close_connection = True  # the handler returns without writing a byte
-        return True
 
 
 # -- views: filter the data set like the vendor's django-filter FilterSets ----------------------

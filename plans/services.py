@@ -8,15 +8,14 @@ returns the dataclasses of `plans.api.results`; failures are the exceptions of
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Executor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from plans.api import reader
 from plans.api.client import Client, client_for, release_client
-from plans.api.pages import Stream, WholeSet, read_all, stream_all
+from plans.api.pages import Stream, read_all, stream_all
 from plans.api.paths import (
     CONVERSATIONS_PATH,
     PLANS_PATH,
@@ -49,7 +48,7 @@ from plans.api.results import (
     TemplateConversations,
     User,
 )
-from plans.exceptions import NotFound, TooManyRows, UpstreamError
+from plans.exceptions import NotFound, PlanWithoutName, PlanWithoutTemplate, UpstreamError
 
 __all__ = [
     "COMPLETED",
@@ -112,7 +111,9 @@ def plan_list(
     while True:
         params = {**filters, "limit": limit - len(plans), "offset": offset + len(plans)}
         data = client.get_json(PLANS_PATH, params)
-        count, results = reader.list_page(data, path=PLANS_PATH, what="a plan list")
+        count, results = reader.list_page(
+            data, path=PLANS_PATH, noun="plans", limit=limit - len(plans)
+        )
         plans.extend(reader.plan_summary(item, path=PLANS_PATH) for item in results)
         wanted = min(limit, max(count - offset, 0))
         if not results or len(plans) >= wanted:
@@ -121,21 +122,16 @@ def plan_list(
 
 def plan_list_all(
     *, client: Client, name: str = "", template_name: str = ""
-) -> WholeSet[PlanSummary]:
+) -> tuple[PlanSummary, ...]:
     """Every plan matching the filters, in the API's order (to filter by status, sort, export).
 
     Read once for the request and kept in the shared cache for PE365_CACHE_TTL, so
     paging through the list or exporting it right after calls the API no more.
     Raises `TooManyRows` when more plans match than PE365_MAX_ROWS.
     """
-    with _narrowing_advice():
-        return read_all(
-            client,
-            PLANS_PATH,
-            _name_filters(name, template_name),
-            what="a plan list",
-            parse=_plan_summary,
-        )
+    return read_all(
+        client, PLANS_PATH, _name_filters(name, template_name), noun="plans", parse=_plan_summary
+    )
 
 
 def plan_stream(*, client: Client, name: str = "", template_name: str = "") -> Stream[PlanSummary]:
@@ -145,45 +141,13 @@ def plan_stream(*, client: Client, name: str = "", template_name: str = "") -> S
     The first page is read before this returns: its failures and `TooManyRows` come
     from here, a later page's from iterating the plans.
     """
-    with _narrowing_advice():
-        return stream_all(
-            client,
-            PLANS_PATH,
-            _name_filters(name, template_name),
-            what="a plan list",
-            parse=_plan_summary,
-        )
-
-
-@contextmanager
-def _narrowing_advice() -> Iterator[None]:
-    """A plan list past the row limit says how to narrow it."""
-    try:
-        yield
-    except TooManyRows as error:
-        raise TooManyRows(
-            f"These filters match {error.count:,} plans, more than the dashboard filters, "
-            f"sorts or exports at once ({error.max_rows:,}). Narrow the list by plan name "
-            "or template.",
-            detail=error.detail,
-            path=error.path,
-            count=error.count,
-            max_rows=error.max_rows,
-        ) from None
+    return stream_all(
+        client, PLANS_PATH, _name_filters(name, template_name), noun="plans", parse=_plan_summary
+    )
 
 
 def _plan_summary(item: Any) -> PlanSummary:
     return reader.plan_summary(item, path=PLANS_PATH)
-
-
-def _one(client: Client, path: str, what: str, *, share: bool = True) -> Any:
-    """The answer for one object; the API's 404 says which kind of object is missing."""
-    try:
-        return client.get_json(path, share=share)
-    except NotFound as error:
-        raise NotFound(
-            f"There is no {what} with that id.", detail=error.detail, path=path, upstream_status=404
-        ) from None
 
 
 def plan_get(*, client: Client, api_id: str) -> PlanDetail:
@@ -195,7 +159,7 @@ def plan_get(*, client: Client, api_id: str) -> PlanDetail:
     path = plan_path(api_id)
 
     def read() -> PlanDetail:
-        return reader.plan_detail(_one(client, path, "plan", share=False), path=path)
+        return reader.plan_detail(client.get_json(path, share=False, what="plan"), path=path)
 
     plan: PlanDetail = client.get_assembled("plan", path, {}, read)
     return plan
@@ -204,7 +168,7 @@ def plan_get(*, client: Client, api_id: str) -> PlanDetail:
 def template_get(*, client: Client, api_id: str) -> Template:
     """One conversation template: its name, state and dates."""
     path = template_path(api_id)
-    return reader.template(_one(client, path, "template"), path=path)
+    return reader.template(client.get_json(path, what="template"), path=path)
 
 
 def plan_progress(
@@ -251,7 +215,7 @@ def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
         template: Template | None = None
         template_error: UpstreamError | None = None
         if template_future is None:
-            template_error = NotFound("The plan names no template.", path=TEMPLATES_PATH)
+            template_error = PlanWithoutTemplate(path=TEMPLATES_PATH)
         else:
             try:
                 template = template_future.result()
@@ -314,7 +278,7 @@ def _conversations(
         client,
         CONVERSATIONS_PATH,
         params,
-        what="a conversation list",
+        noun="conversations",
         parse=_conversation,
         pool=pool,
     )
@@ -328,9 +292,7 @@ def _own_conversations(
     share the name."""
     if not plan.name:
         # An empty filter is no filter upstream: it would read every conversation.
-        raise NotFound(
-            "The plan has no name to look its conversations up by.", path=CONVERSATIONS_PATH
-        )
+        raise PlanWithoutName(path=CONVERSATIONS_PATH)
     return [
         conversation
         for conversation in _conversations(client, {"plan_name": plan.name}, pool=pool)
@@ -377,7 +339,7 @@ def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
 def people_find(*, client: Client, name: str, limit: int) -> PeopleFound:
     """The first `limit` people whose name contains `name` (one call; the API may send fewer)."""
     data = client.get_json(USERS_PATH, {"name": name, "limit": limit, "offset": 0})
-    count, results = reader.list_page(data, path=USERS_PATH, what="a user list")
+    count, results = reader.list_page(data, path=USERS_PATH, noun="users", limit=limit)
     people = tuple(reader.person(item, path=USERS_PATH) for item in results[:limit])
     return PeopleFound(count=count, people=people)
 
@@ -393,10 +355,10 @@ def person_find(*, client: Client, name: str, api_id: str) -> Person:
     dashboard's links carry the person's full name, which matches a handful of people.
     """
     params: dict[str, str | int] = {"name": name}
-    for person in read_all(client, USERS_PATH, params, what="a user list", parse=_person):
+    for person in read_all(client, USERS_PATH, params, noun="users", parse=_person):
         if person.api_id == api_id:
             return person
-    raise NotFound(f"Nobody whose name contains “{name}” has that id.", path=USERS_PATH)
+    raise NotFound("person", path=USERS_PATH)
 
 
 def person_plans(*, client: Client, person: Person) -> tuple[PersonPlan, ...]:
@@ -445,7 +407,7 @@ def _conversation_count(client: Client, template_name: str, status: str) -> int:
     """How many conversations of a template have `status`: the `count` of a one-row page."""
     params: dict[str, str | int] = {"template_name": template_name, "status": status, "limit": 1}
     data = client.get_json(CONVERSATIONS_PATH, params)
-    count, _ = reader.list_page(data, path=CONVERSATIONS_PATH, what="a conversation list")
+    count, _ = reader.list_page(data, path=CONVERSATIONS_PATH, noun="conversations", limit=1)
     return count
 
 
@@ -513,7 +475,8 @@ def upstream_check(*, timeout: float | None = None) -> None:
     """
     client = Client.from_settings(timeout=timeout)
     client.cache_ttl = 0
-    reader.list_page(client.get_json(PLANS_PATH, {"limit": 1}), path=PLANS_PATH, what="a plan list")
+    data = client.get_json(PLANS_PATH, {"limit": 1})
+    reader.list_page(data, path=PLANS_PATH, noun="plans", limit=1)
 
 
 def template_list(*, client: Client) -> tuple[Template, ...]:
@@ -522,7 +485,7 @@ def template_list(*, client: Client) -> tuple[Template, ...]:
     The plan list's template filter offers them as a choice; the shared cache keeps
     them like every other answer.
     """
-    return read_all(client, TEMPLATES_PATH, {}, what="a template list", parse=_template)
+    return read_all(client, TEMPLATES_PATH, {}, noun="templates", parse=_template)
 
 
 def _template(item: Any) -> Template:

@@ -3,7 +3,7 @@ templates/tables/table.html (the plans', with their phone cards, by tables/plans
 
 import functools
 import inspect
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -19,7 +19,6 @@ from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
 
 from plans import services
-from plans.api.pages import WholeSet
 from plans.labels import frequency_label, frequency_sort_key, status_label
 
 RenderFunction = TypeVar("RenderFunction", bound=Callable[..., Any])
@@ -122,34 +121,18 @@ class PlanListData(_PlanNames, TableListData):
     Sorting is case-insensitive and stable (ties keep the API's order); frequencies sort
     by interval (plans.labels). Empty values (a plan without a template, a one-off
     plan's frequency) and unknown frequencies stay after the others in either direction.
-
-    Plans selected from a whole set as `selection` says keep each order with that set
-    (WholeSet.derived): paging through a sorted list of thousands sorts it once.
     """
 
     SORT_KEYS: dict[str, Callable[[list[object]], tuple[list[int], list[Any]]]] = {
         "frequency": _frequency_sort_keys
     }
 
-    def __init__(
-        self,
-        plans: Sequence[services.PlanSummary],
-        *,
-        selected_from: WholeSet[services.PlanSummary] | None = None,
-        selection: Hashable = None,
-    ) -> None:
+    def __init__(self, plans: Sequence[services.PlanSummary]) -> None:
         super().__init__(list(plans))  # a copy: sorting reorders it in place
-        self._selected_from = selected_from
-        self._selection = selection
 
     def order_by(self, aliases: Any) -> None:
-        if not aliases:
-            return
-        if self._selected_from is None:
+        if aliases:
             self.data[:] = self._sorted(aliases)
-            return
-        key = ("order", self._selection, tuple(str(alias) for alias in aliases))
-        self.data[:] = self._selected_from.derived(key, lambda: self._sorted(aliases))
 
     def _sorted(self, aliases: Any) -> list[services.PlanSummary]:
         plans = list(self.data)

@@ -108,16 +108,10 @@ def _url_without(request: HttpRequest, view: str, *params: str) -> str:
 def _all_matching_plans(
     filterset: PlanFilter, client: services.Client, *, back: str = ""
 ) -> PlanTable:
-    """A table over every plan that passes the filters, sorted as the URL says.
-
-    The selection and its order are kept with the set of plans (WholeSet.derived), so
-    paging through thousands of plans selects and sorts them once.
-    """
+    """A table over every plan that passes the filters, sorted as the URL says."""
     plans = services.plan_list_all(client=client, **filterset.upstream_params())
     filterset.offer_frequencies(plans)
-    selection = ("selection", *filterset.local_filters())
-    selected = plans.derived(selection, lambda: filterset.filter_plans(plans))
-    data = PlanListData(selected, selected_from=plans, selection=selection)
+    data = PlanListData(filterset.filter_plans(plans))
     return PlanTable(data, order_by=filterset.sort or None, back=back)
 
 

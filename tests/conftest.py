@@ -3,7 +3,10 @@ import responses
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from devtools.hostile_upstream import hostile_upstream
+from demo_api import start_demo_server
+from plans.api import caching
+from plans.api import clock as api_clock
+from tests.helpers import FakeClock, FlightJoins
 from tests.identity_provider import ADMIN_GROUP, CLIENT_ID, CLIENT_SECRET, identity_provider
 
 
@@ -52,8 +55,32 @@ def sso_settings(settings, provider):
     return settings
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The client's clock (plans.api.clock), still until the test advances it."""
+    fake = FakeClock()
+    monkeypatch.setattr(api_clock, "monotonic", fake.monotonic)
+    monkeypatch.setattr(api_clock, "now", fake.now)
+    return fake
+
+
+@pytest.fixture
+def flight_joins(monkeypatch):
+    """Counts the callers that join a fetch under way (caching.single_flight)."""
+    joins = FlightJoins()
+
+    class CountedFuture(caching.Future):
+        def result(self, timeout=None):
+            joins.joined()
+            return super().result(timeout)
+
+    monkeypatch.setattr(caching, "Future", CountedFuture)
+    return joins
+
+
 @pytest.fixture(scope="session")
-def hostile():
-    """The misbehaving upstream of devtools/hostile_upstream.py, on a loopback port."""
-    with hostile_upstream() as server:
-        yield server
+def fault_api():
+    """The demo API on a loopback port, for its faults (`!fault:<faults>`, demo_api/server.py)."""
+    server = start_demo_server()
+    yield server
+    server.stop()

@@ -1,8 +1,10 @@
 """Helpers for the tests: the fake API's addresses, sample payloads and the calls a view is
-expected to make (`responses`), a test client of the API, and a process's memory."""
+expected to make (`responses`), a test client of the API, a clock tests move, and a
+process's memory."""
 
 import base64
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -108,10 +110,69 @@ def make_client(**overrides) -> Client:
     return Client(**options)
 
 
-def slow_empty_page(request):
-    """A `responses` callback: an empty plan list after 0.2 s, so concurrent calls overlap."""
-    time.sleep(0.2)
-    return 200, {}, '{"count": 0, "results": []}'
+class FakeClock:
+    """Stands in for plans.api.clock: its time moves only when `advance` is called."""
+
+    def __init__(self) -> None:
+        self._monotonic = 1000.0
+        self._now = time.time()
+
+    def monotonic(self) -> float:
+        return self._monotonic
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._monotonic += seconds
+        self._now += seconds
+
+
+# How long a test waits for other threads to reach a point before it fails.
+PATIENCE = 10
+
+
+class FlightJoins:
+    """How many callers have joined a fetch under way (fixture `flight_joins`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = threading.Condition()
+
+    def joined(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_for(self, count: int) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.count >= count, PATIENCE), self.count
+
+
+def empty_page_once_joined(joins: FlightJoins, followers: int):
+    """A `responses` callback: an empty plan list, answered once `followers` callers
+    have joined the fetch, so that they all share it."""
+
+    def answer(request):
+        joins.wait_for(followers)
+        return 200, {}, '{"count": 0, "results": []}'
+
+    return answer
+
+
+def in_threads(target, count: int) -> None:
+    """Run `target` on `count` threads at once and wait for them all."""
+    start = threading.Barrier(count)
+
+    def run() -> None:
+        start.wait(PATIENCE)
+        target()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def expect_all(upstream, *, count=137, page_size=100, filters=None, items=None):

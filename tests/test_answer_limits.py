@@ -1,5 +1,6 @@
-"""What an upstream answer may hold: a size cap after decompression, strict JSON, and
-numbers and dates within reason; the in-process cache bounded in entries and entry size."""
+"""What an upstream answer may hold: a size cap after decompression, strict JSON with a
+bounded number of values, numbers and dates within reason, and only text that can be
+stored and shown; the in-process cache bounded in entries and entry size."""
 
 import gzip
 import json
@@ -92,6 +93,72 @@ def test_it_refuses_json_no_page_could_use(upstream, body):
         services.plan_list(client=make_client(), limit=25, offset=0)
 
     assert "not JSON" in raised.value.detail
+
+
+# --- Memory follows the size of an answer, not its shape ------------------------------------
+
+
+@pytest.mark.parametrize("item", [b"{}", b"[]", b"0", b'"ab"'])
+def test_an_answer_of_many_small_values_is_refused_before_it_is_decoded(upstream, item):
+    # 31 MB of tiny values would take gigabytes once decoded.
+    body = b'{"count": 1, "results": [' + b",".join([item] * (31 * 2**20 // 5)) + b"]}"
+    upstream.get(PLANS_URL, body=body, content_type="application/json")
+    tracemalloc.start()
+    try:
+        with pytest.raises(MalformedResponse, match="could not read") as raised:
+            services.plan_list(client=make_client(), limit=25, offset=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert "more values than the dashboard reads" in raised.value.detail
+    assert peak < 4 * len(body), "a few times the answer, never what decoding it would take"
+
+
+def test_an_answer_within_the_value_bound_is_read(upstream):
+    limit = make_client().max_response_bytes // 32
+    body = '{"count": 1, "results": [{"api_id": "1", "name": "x", "tags": [' + ",".join(
+        ["0"] * (limit - 100)
+    )
+    upstream.get(PLANS_URL, body=body + "]}]}", content_type="application/json")
+
+    page = services.plan_list(client=make_client(), limit=25, offset=0)
+
+    assert page.plans[0].name == "x"
+
+
+def test_a_list_page_holding_more_items_than_asked_for_is_malformed(upstream):
+    upstream.get(PLANS_URL, json=plan_page(500, 0, 200))
+
+    with pytest.raises(MalformedResponse, match="could not read") as raised:
+        services.plan_list(client=make_client(), limit=25, offset=0)
+
+    assert "200 items where at most 25 were asked for" in raised.value.detail
+
+
+# --- Text -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\u0000"])
+def test_a_lone_surrogate_or_nul_in_upstream_text_becomes_the_replacement_character(
+    upstream, escape
+):
+    body = json.dumps(plan_page(1, 0, 1)).replace('"Plan 000"', f'"Plan {escape}000"')
+    upstream.get(PLANS_URL, body=body, content_type="application/json")
+
+    (plan,) = services.plan_list(client=make_client(), limit=25, offset=0).plans
+
+    assert plan.name == "Plan \ufffd000"
+    plan.name.encode()  # any page, export or database row can hold it
+
+
+def test_a_surrogate_pair_in_upstream_text_stays_the_character_it_encodes(upstream):
+    body = json.dumps(plan_page(1, 0, 1)).replace('"Plan 000"', '"Plan \\ud83d\\ude00"')
+    upstream.get(PLANS_URL, body=body, content_type="application/json")
+
+    (plan,) = services.plan_list(client=make_client(), limit=25, offset=0).plans
+
+    assert plan.name == "Plan \U0001f600"
 
 
 # --- Numbers and dates ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -611,7 +612,7 @@ def test_slow_fault(get) -> None:
     started = time.monotonic()
     response = get(plan_path("!fault:slow:0.05"))
     assert time.monotonic() - started >= 0.05
-    assert response.status_code == 404  # after the pause, the normal answer
+    assert response.json()["api_id"] == "!fault:slow:0.05"  # after the pause, the answer
 
 
 @pytest.mark.parametrize(
@@ -670,6 +671,96 @@ def test_cli_serves_until_ctrl_c() -> None:
     finally:
         process.kill()
         process.communicate()
+
+
+@pytest.mark.parametrize(
+    ("fault", "trickled"),
+    [("trickle-status:0.01", "status line"), ("trickle-headers:0.01", "headers")],
+)
+def test_a_trickled_head_arrives_whole_a_byte_at_a_time(
+    server: DemoServer, fault: str, trickled: str
+) -> None:
+    credentials = base64.b64encode(f"{DEMO_USERNAME}:{DEMO_API_KEY}".encode()).decode()
+    with socket.create_connection(server.httpd.server_address[:2], timeout=TIMEOUT) as sock:
+        sock.sendall(
+            f"GET {PLANS}?name=!fault:{fault} HTTP/1.1\r\nHost: demo\r\n"
+            f"Authorization: Basic {credentials}\r\n\r\n".encode()
+        )
+        pieces = []
+        while b"\r\n\r\n" not in b"".join(pieces):
+            pieces.append(sock.recv(4096))
+    head = b"".join(pieces)
+    status_line, _, headers = head.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 200 OK"
+    assert len(pieces) > (len(status_line) if trickled == "status line" else len(headers)) / 4
+
+
+def test_a_trickled_body_arrives_whole(get) -> None:
+    assert get(PLANS, name="!fault:trickle:0.0001").json()["count"] == 3
+
+
+def test_many_small_objects_fill_the_results(get) -> None:
+    body = get(PLANS, name="!fault:many-objects:1000").json()
+    assert body["count"] == 1 and body["results"] == [{}] * 1000
+    assert get(PLANS, name="!fault:many-lists:10").json()["results"] == [[]] * 10
+
+
+@pytest.mark.parametrize(("fault", "escape"), [("surrogate", "\\ud800"), ("nul", "\\u0000")])
+def test_odd_text_ends_every_name_as_a_json_escape(get, fault: str, escape: str) -> None:
+    text = get(PLANS, name=f"!fault:{fault}").text
+    assert f'"name": "!fault:{fault}{escape}"' in text
+    assert f'"template_name": "Engagement Survey{escape}"' in text
+
+
+def test_made_up_answers_follow_count_finals_and_date(get) -> None:
+    plans = get(PLANS, name="!fault:count:250", limit=100, offset=200).json()
+    assert plans["count"] == 250 and len(plans["results"]) == 50
+    assert get(PLANS, name="!fault:count:10^400").json()["count"] == 10**400
+    plan_name = "!fault:finals:5~date:2030-01-01T00:00:00Z"
+    conversations = get(CONVERSATIONS, plan_name=plan_name).json()
+    assert conversations["count"] == 2 + 5
+    assert [c["status"] for c in conversations["results"]] == ["draft"] * 2 + ["final"] * 5
+    assert conversations["results"][-1]["completed_date"] == "2030-01-01T00:00:00Z"
+
+
+def test_a_panels_plan_is_ordinary_and_names_its_faulty_parts(get) -> None:
+    plan = get(plan_path("!fault:panels~slow:0.01~finals:2")).json()
+    assert plan["name"] == plan["template_api_id"] == "!fault:slow:0.01~finals:2"
+    assert plan["assigned_users"][0]["name"] == "Ada Lovelace"
+    conversations = get(CONVERSATIONS, plan_name=plan["name"]).json()["results"]
+    assert {c["plan_api_id"] for c in conversations} == {plan["api_id"]}
+
+
+def test_429once_throttles_only_the_first_request(server: DemoServer, get) -> None:
+    server.reset_stats()
+    assert get(PLANS, name="!fault:429once").status_code == 429
+    assert get(PLANS, name="!fault:429once").status_code == 200
+
+
+def test_huge_and_gzip_bomb_answers_are_unannounced(server: DemoServer, session) -> None:
+    huge = session.get(server.url + PLANS, params={"name": "!fault:huge:1"}, timeout=TIMEOUT)
+    assert "Content-Length" not in huge.headers and len(huge.content) == 2**20
+    with session.get(
+        server.url + PLANS, params={"name": "!fault:gzip-bomb"}, timeout=TIMEOUT, stream=True
+    ) as bomb:
+        assert bomb.headers["Content-Encoding"] == "gzip"
+        assert next(bomb.iter_content(1024)).startswith(b'{"count": 1, "results": [')
+
+
+def test_a_server_wide_fault_applies_to_the_real_data() -> None:
+    demo = start_demo_server(fault="surrogate")
+    try:
+        response = requests.get(demo.url + PLANS, auth=AUTH, timeout=TIMEOUT)
+    finally:
+        demo.stop()
+    assert response.json()["results"][0]["name"].endswith("\ud800")
+
+
+def test_faults_combine_with_a_tilde(get) -> None:
+    started = time.monotonic()
+    response = get(PLANS, name="!fault:slow:0.05~503")
+    assert time.monotonic() - started >= 0.05
+    assert response.status_code == 503
 
 
 @pytest.mark.parametrize("value", ["!fault:teapot", "!fault:slow:-1", "!fault:429:soon"])

@@ -80,7 +80,6 @@ def test_the_500_page_needs_no_context_processor(admin_client, settings):
 
 
 def test_an_upstream_failure_page_is_in_the_dashboards_look(admin_client, upstream, monkeypatch):
-    monkeypatch.setattr("plans.api.transport.time.sleep", lambda seconds: None)
     upstream.get(PLANS_URL, status=503, json={"detail": "down"})
     response = admin_client.get("/plans/")
     assert_dashboard_page(response, 503, "Perform &amp; Engage 365 is unavailable")

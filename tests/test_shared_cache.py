@@ -3,7 +3,6 @@
 import logging
 import re
 import threading
-import time
 
 import pytest
 import responses
@@ -14,6 +13,7 @@ from plans import services
 from plans.api import caching, reader
 from tests.helpers import (
     PANELS,
+    PATIENCE,
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,
@@ -22,7 +22,6 @@ from tests.helpers import (
     load_fixture,
     make_client,
     plan_page,
-    slow_empty_page,
 )
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +68,10 @@ def test_every_page_says_how_fresh_its_data_is(admin_client, upstream, settings)
     assert '<a href="?refresh=1" class="link-secondary">Refresh</a>' in html
 
 
-def test_a_cached_page_shows_when_it_was_fetched(admin_client, upstream, cached):
+def test_a_cached_page_shows_when_it_was_fetched(admin_client, upstream, cached, clock):
     expect_first_page(upstream)
     first = AS_OF.search(admin_client.get("/plans/").content.decode()).group(1)
-    time.sleep(1.1)
+    clock.advance(10)
     second = AS_OF.search(admin_client.get("/plans/").content.decode()).group(1)
     assert first == second
     assert len(upstream.calls) == 1
@@ -111,8 +110,14 @@ def test_pages_still_work_when_the_cache_is_down(admin_client, upstream, redis_d
     assert "shared cache unavailable, calling upstream: ConnectionError" in caplog.text
 
 
-def test_the_single_flight_table_only_holds_keys_in_flight(upstream):
-    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_empty_page)
+def test_the_single_flight_table_only_holds_keys_in_flight(upstream, flight_joins):
+    release = threading.Event()
+
+    def held_empty_page(request):
+        assert release.wait(PATIENCE)
+        return 200, {}, '{"count": 0, "results": []}'
+
+    upstream.add_callback(responses.GET, PLANS_URL, callback=held_empty_page)
     threads = [
         threading.Thread(
             target=services.plan_list,
@@ -122,8 +127,9 @@ def test_the_single_flight_table_only_holds_keys_in_flight(upstream):
     ]
     for thread in threads:
         thread.start()
-    time.sleep(0.1)
-    assert len(caching._flights) == 2, "one lock per key being fetched"
+    flight_joins.wait_for(3)
+    assert len(caching._flights) == 2, "one fetch per key"
+    release.set()
     for thread in threads:
         thread.join()
 

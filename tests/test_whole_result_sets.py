@@ -8,7 +8,6 @@ Both read through plans.api.pages.
 import json
 import re
 import threading
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,11 +18,16 @@ from responses import matchers
 from plans import services
 from plans.api import caching
 from plans.api.client import Client
-from plans.api.pages import WholeSet
 from plans.exceptions import TooManyRows, UpstreamUnavailable
-from plans.filters import PlanFilter
-from plans.tables import PlanListData
-from tests.helpers import AUTH_HEADER, PLANS_URL, expect_all, make_client, plan_item, plan_page
+from tests.helpers import (
+    AUTH_HEADER,
+    PATIENCE,
+    PLANS_URL,
+    expect_all,
+    make_client,
+    plan_item,
+    plan_page,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +70,17 @@ def test_it_reads_the_other_pages_at_the_page_size_the_upstream_serves(upstream)
 
 
 def test_it_keeps_the_pages_in_offset_order_whatever_order_they_arrive_in(upstream):
-    def later_pages_answer_sooner(request):
+    last_answered = threading.Event()
+
+    def last_page_answers_first(request):
         offset = int(query_of(request)["offset"])
-        time.sleep(0.01 * (10 - offset // 100))
+        if offset == 100:
+            assert last_answered.wait(PATIENCE)
+        if offset == 900:
+            last_answered.set()
         return 200, {}, json.dumps(plan_page(1000, offset, 100))
 
-    upstream.add_callback(responses.GET, PLANS_URL, callback=later_pages_answer_sooner)
+    upstream.add_callback(responses.GET, PLANS_URL, callback=last_page_answers_first)
 
     plans = services.plan_list_all(client=make_client())
 
@@ -84,18 +93,22 @@ def test_it_never_has_more_calls_in_flight_than_its_concurrency(upstream, concur
     guard = threading.Lock()
     in_flight = [0]
     peak = [0]
+    all_in_flight = threading.Event()
 
-    def slow_page(request):
+    def page_held_until_the_pool_is_full(request):
+        offset = int(query_of(request)["offset"])
         with guard:
             in_flight[0] += 1
             peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.05)
+            if in_flight[0] == concurrency:
+                all_in_flight.set()
+        if offset:  # the first page is read alone
+            all_in_flight.wait(PATIENCE)
         with guard:
             in_flight[0] -= 1
-        offset = int(query_of(request)["offset"])
         return 200, {}, json.dumps(plan_page(3000, offset, 100))
 
-    upstream.add_callback(responses.GET, PLANS_URL, callback=slow_page)
+    upstream.add_callback(responses.GET, PLANS_URL, callback=page_held_until_the_pool_is_full)
 
     plans = services.plan_list_all(client=make_client(concurrency=concurrency))
 
@@ -272,15 +285,15 @@ def test_a_set_bigger_than_one_answer_may_be_is_still_shared(upstream, monkeypat
     assert len(upstream.calls) == 2
 
 
-def test_a_shared_set_is_as_fresh_as_the_moment_it_was_read(upstream):
+def test_a_shared_set_is_as_fresh_as_the_moment_it_was_read(upstream, clock):
     expect_all(upstream, count=3)
     reading = make_client(cache_ttl=30)
-    before = time.time()
+    read_at = clock.now()
     services.plan_list_all(client=reading)
-    time.sleep(0.05)
+    clock.advance(10)
     later = make_client(cache_ttl=30)
     services.plan_list_all(client=later)
-    assert before <= reading.fetched_at == later.fetched_at < before + 0.05
+    assert reading.fetched_at == later.fetched_at == read_at
 
 
 def test_it_is_read_once_per_request(upstream):
@@ -335,115 +348,9 @@ def test_a_plan_comes_out_of_the_shared_cache_as_it_went_in():
     assert cache.get("plans") == (plan,)
 
 
-# --- A process's decoded copies of shared sets ----------------------------------------------
-
-
-def test_a_warm_read_of_a_set_uses_the_processs_decoded_copy(upstream, monkeypatch):
-    expect_all(upstream, count=137)
-    first = services.plan_list_all(client=make_client(cache_ttl=30))
-    read = []
-    shared_get = caching.shared_get
-    monkeypatch.setattr(caching, "shared_get", lambda key: read.append(key) or shared_get(key))
-
-    again = services.plan_list_all(client=make_client(cache_ttl=30))
-
-    assert again == first
-    assert len(read) == 1 and read[0].endswith(":stamp"), "only the stamp is read"
-
-
-def test_a_decoded_copy_is_dropped_with_the_shared_set(upstream):
-    expect_all(upstream, count=137)
-    services.plan_list_all(client=make_client(cache_ttl=30))
-    cache.clear()  # the shared copy expires (or Redis restarts)
-    expect_all(upstream, count=137)
-
-    services.plan_list_all(client=make_client(cache_ttl=30))
-
-    assert len(upstream.calls) == 4
-
-
-def test_a_decoded_copy_is_used_only_while_it_is_the_shared_one():
-    caching.shared_set_set("pe365:set", (1.0, ("old",)), 30)
-    # Another worker refreshes the set: a new entry and a new stamp.
-    caching.shared_set("pe365:set", (2.0, ("new",)), 30)
-    caching.shared_set("pe365:set:stamp", (2.0, 10), 30)
-
-    assert caching.shared_get_set("pe365:set") == (2.0, ("new",))
-
-
-def test_decoded_copies_are_bounded_by_their_pickled_size(monkeypatch):
-    monkeypatch.setattr(caching, "MAX_DECODED_BYTES", 2500)
-    for n in range(3):
-        caching.shared_set_set(f"pe365:set{n}", (1.0, ("x" * 1000,)), 30)
-    assert list(caching._decoded)[-2:] == ["pe365:set1", "pe365:set2"]
-    assert "pe365:set0" not in caching._decoded
-
-
-# --- What views work out from a set, kept with it ------------------------------------------------
-
-
-def test_a_set_works_out_what_is_derived_from_it_once_and_keeps_the_latest():
-    items = WholeSet(["b", "a"])
-    worked_out = []
-
-    def sort() -> list[str]:
-        worked_out.append(1)
-        return sorted(items)
-
-    assert items.derived("sorted", sort) == ["a", "b"]
-    assert items.derived("sorted", sort) == ["a", "b"]
-    assert len(worked_out) == 1
-
-    for n in range(WholeSet.MAX_DERIVED):
-        items.derived(n, lambda n=n: n)
-    items.derived("sorted", sort)
-    assert len(worked_out) == 2, "the oldest went first"
-
-
-def test_a_set_goes_into_the_shared_cache_without_what_was_derived_from_it():
-    items = WholeSet(["b", "a"])
-    items.derived("sorted", lambda: sorted(items))
-    cache.set("set", items)
-    kept = cache.get("set")
-    assert type(kept) is WholeSet and kept == ("b", "a")
-    assert kept.derived("sorted", lambda: "worked out again") == "worked out again"
-
-
 def table_names(response) -> list[str]:
     tbody = re.search(r"<tbody.*</tbody>", response.content.decode(), re.DOTALL).group(0)
     return re.findall(r'<a href="/plans/[^"]*">([^<]*)</a>', tbody)
-
-
-def test_paging_a_sorted_selection_selects_and_sorts_once_per_set(
-    admin_client, upstream, cached, monkeypatch
-):
-    expect_all(upstream, count=137)
-    sorts, selections = [], []
-    sorted_plans = PlanListData._sorted
-    filter_plans = PlanFilter.filter_plans
-    monkeypatch.setattr(
-        PlanListData,
-        "_sorted",
-        lambda data, aliases: sorts.append(1) or sorted_plans(data, aliases),
-    )
-    monkeypatch.setattr(
-        PlanFilter, "filter_plans", lambda f, plans: selections.append(1) or filter_plans(f, plans)
-    )
-
-    pages = [admin_client.get(f"/plans/?status=active&sort=-name&page={n}") for n in (1, 2, 3)]
-    pages.append(admin_client.get("/plans/?status=active&sort=-name&page=1"))
-
-    assert len(sorts) == 1 and len(selections) == 1
-    assert "Showing 51–68 of 68 plans" in pages[2].content.decode()
-    first = table_names(pages[0])
-    assert first == sorted(first, reverse=True) and len(first) == 25
-    assert table_names(pages[3]) == first
-
-    # Another order, or another selection, of the same set is worked out on its own.
-    admin_client.get("/plans/?status=active&sort=name")
-    admin_client.get("/plans/?status=draft&sort=-name")
-    assert len(sorts) == 3 and len(selections) == 2
-    assert len(upstream.calls) == 2
 
 
 def test_a_refreshed_set_is_selected_and_sorted_again(admin_client, upstream, cached):

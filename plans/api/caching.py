@@ -5,13 +5,11 @@
 - `shared_get` / `shared_set`: Django's cache (Redis or in-process), so repeat views
   within PE365_CACHE_TTL seconds cost no upstream call. It only saves calls: when it
   fails the page is served from the API and the failure is logged, like a miss.
-- `shared_get_set` / `shared_set_set`: the same for a whole result set, which each
-  process also keeps decoded while the shared cache holds it (see below).
 - `single_flight`: concurrent fetches of one key in this process (misses and Refreshes
   alike) share the first thread's answer instead of each calling the API.
 
 The in-process cache (LocMemCache) holds at most MAX_ENTRIES entries (settings) and
-never an entry bigger than MAX_SHARED_ENTRY_BYTES, so its memory is bounded.
+never an entry bigger than `max_bytes` pickled, so its memory is bounded.
 """
 
 from __future__ import annotations
@@ -19,13 +17,13 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
 from django.core.cache import cache
 
+from plans.api import clock
 from plans.exceptions import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -37,7 +35,7 @@ MAX_SHARED_ENTRY_BYTES = 2 * 2**20
 # up to PE365_MAX_ROWS items read in hundreds of calls, which sharing it saves.
 MAX_SHARED_SET_BYTES = 16 * 2**20
 
-# What a cache holds for one resource: (fetched at, as time.time(); the decoded JSON).
+# What a cache holds for one resource: (fetched at, as clock.now(); the decoded JSON).
 Entry = tuple[float, Any]
 
 
@@ -82,75 +80,33 @@ def shared_get(key: str) -> Entry | None:
     return entry
 
 
-def shared_set(key: str, entry: Entry, ttl: int, *, max_bytes: int | None = None) -> int | None:
+def shared_set(key: str, entry: Entry, ttl: int, *, max_bytes: int | None = None) -> None:
     """Keep `entry` for `ttl` seconds, unless it is bigger than `max_bytes` pickled
-    (MAX_SHARED_ENTRY_BYTES unless given). Returns its pickled size when it was stored."""
+    (MAX_SHARED_ENTRY_BYTES unless given)."""
     try:
         size = len(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
         if size > (MAX_SHARED_ENTRY_BYTES if max_bytes is None else max_bytes):
             log.info("answer not stored in the shared cache: %d bytes pickled", size)
-            return None
+            return
         cache.set(key, entry, ttl)
     except Exception as error:
         log.warning("shared cache unavailable, answer not stored: %s", type(error).__name__)
-        return None
-    return size
 
 
-# --- Whole result sets, kept decoded ---------------------------------------------------
-#
-# Unpickling a set of thousands of plans is most of the time of a warm view of a filtered
-# or sorted list. So each process keeps the sets it read last, decoded, and a small stamp
-# beside each shared set (when it was fetched, its pickled size) says whether the copy is
-# still the one the shared cache holds: expiry, Refresh and another worker's newer copy
-# all change or drop the stamp. Copies are kept up to MAX_DECODED_BYTES of pickled size,
-# the least recently used going first.
-
-MAX_DECODED_BYTES = 8 * 2**20
-_decoded: OrderedDict[str, tuple[Entry, Entry]] = OrderedDict()  # key: (entry, stamp)
-_decoded_guard = threading.Lock()
-
-
-def shared_get_set(key: str) -> Entry | None:
-    stamp = shared_get(f"{key}:stamp")
-    if stamp is not None:
-        with _decoded_guard:
-            kept = _decoded.get(key)
-            if kept is not None and kept[1] == stamp:
-                _decoded.move_to_end(key)
-                return kept[0]
-    entry = shared_get(key)
-    if entry is not None and stamp is not None and entry[0] == stamp[0]:
-        _keep_decoded(key, entry, stamp)
-    return entry
-
-
-def shared_set_set(key: str, entry: Entry, ttl: int) -> None:
-    size = shared_set(key, entry, ttl, max_bytes=MAX_SHARED_SET_BYTES)
-    if size is not None:
-        stamp = (entry[0], size)
-        shared_set(f"{key}:stamp", stamp, ttl)
-        _keep_decoded(key, entry, stamp)
-
-
-def _keep_decoded(key: str, entry: Entry, stamp: Entry) -> None:
-    if stamp[1] > MAX_DECODED_BYTES:
-        return
-    with _decoded_guard:
-        _decoded[key] = (entry, stamp)
-        _decoded.move_to_end(key)
-        while sum(stamp[1] for _, stamp in _decoded.values()) > MAX_DECODED_BYTES:
-            _decoded.popitem(last=False)
-
-
-def claim(key: str, seconds: int) -> bool:
-    """True for the first caller within `seconds` (shared by every worker with Redis)."""
+def claim(key: str, seconds: float) -> bool:
+    """True unless a claim of `key` was granted within the last `seconds` (shared by every
+    worker with Redis). Two claims at the same moment may both be granted: single flight
+    still makes their reads one."""
+    now = clock.now()
     try:
-        return bool(cache.add(key, True, seconds))
+        granted_at = cache.get(key)
+        if granted_at is not None and now - granted_at < seconds:
+            return False
+        cache.set(key, now, int(seconds) + 1)
     except Exception as error:
         # Without a cache every view calls the API anyway: nothing to protect it from.
         log.warning("shared cache unavailable, claim granted: %s", type(error).__name__)
-        return True
+    return True
 
 
 # The fetch under way for each key, dropped when it ends, so the table holds only

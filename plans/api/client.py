@@ -4,7 +4,7 @@ Views get it with `client_for(request)` and pass it to the use cases in
 `plans.services`. It asks `transport` for each resource at most once per request
 (`caching.Memo`), shares answers between requests for PE365_CACHE_TTL seconds, and
 runs a request's concurrent calls on threads of its own, so one request's calls never
-wait behind another's. All of a request's calls share one `RequestBudget`: PE365_TIMEOUT
+wait behind another's. All of a request's calls share one budget: PE365_TIMEOUT
 seconds from the moment the client is made, and at most PE365_MAX_CALLS calls.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,8 +22,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from plans.api import caching, transport
-from plans.api.budget import RequestBudget
+from plans.api import caching, clock, transport
+from plans.exceptions import TooManyCalls, UpstreamTimeout
 
 Params = dict[str, str | int]
 
@@ -53,7 +52,9 @@ class Client:
     ) -> None:
         self.root = root
         self.timeout = timeout
-        self.budget = RequestBudget(seconds=timeout, max_calls=max_calls)
+        self.deadline = clock.monotonic() + timeout
+        self.max_calls = max_calls
+        self.calls = 0
         self.max_response_bytes = max_response_bytes
         self.cache_ttl = cache_ttl
         self.concurrency = concurrency
@@ -63,7 +64,7 @@ class Client:
         self._auth = (username, api_key)
         self._account = hashlib.sha256(f"{root}\0{username}".encode()).hexdigest()[:16]
         self._memo = caching.Memo()
-        self._fetched_guard = threading.Lock()
+        self._guard = threading.Lock()
         # When the oldest data on this page was fetched upstream (for "as of …").
         self.fetched_at: float | None = None
 
@@ -86,20 +87,23 @@ class Client:
             max_response_bytes=settings.PE365_MAX_RESPONSE_MB * 2**20,
         )
 
-    def get_json(self, path: str, params: Params | None = None, *, share: bool = True) -> Any:
+    def remaining(self) -> float:
+        """Seconds left of the request's budget (negative once it has run out)."""
+        return self.deadline - clock.monotonic()
+
+    def get_json(
+        self, path: str, params: Params | None = None, *, share: bool = True, what: str = "object"
+    ) -> Any:
         """GET `path` (under the API root) once per request, from the shared cache if fresh.
 
         `share=False` leaves the shared cache out: for the pages of a whole result set,
-        which is shared as one value (`get_assembled`) instead.
+        which is shared as one value (`get_assembled`) instead. A 404 says there is no
+        `what` ("plan").
         """
         params = params or {}
-        memo_key = f"{path}?{urlencode(sorted(params.items()))}"
+        key = f"{path}?{urlencode(sorted(params.items()))}"
         return self._remembered(
-            memo_key,
-            path,
-            lambda: self._fetch(path, params),
-            share=share,
-            whole_set=False,
+            key, path, lambda: self._fetch(path, params, what), share=share, max_bytes=None
         )
 
     def get_assembled(
@@ -111,16 +115,18 @@ class Client:
         `name` (what is built, e.g. every page of a list) and `params`; a hit costs one
         cache read however many calls built it. "Data as of" is when the build began.
         """
-        memo_key = _assembled_key(name, path, params)
-        return self._remembered(memo_key, path, assemble, share=True, whole_set=True)
+        key = _assembled_key(name, path, params)
+        return self._remembered(
+            key, path, assemble, share=True, max_bytes=caching.MAX_SHARED_SET_BYTES
+        )
 
     def kept_assembled(self, name: str, path: str, params: Params) -> Any | None:
         """What `get_assembled` would answer without building anything: this request's
         copy or the shared cache's; None when it would have to build."""
-        memo_key = _assembled_key(name, path, params)
-        entry = self._memo.peek(memo_key)
+        key = _assembled_key(name, path, params)
+        entry = self._memo.peek(key)
         if entry is None and self.cache_ttl and not self.bypass_cache:
-            entry = caching.shared_get_set(self._cache_key(memo_key))
+            entry = caching.shared_get(self._cache_key(key))
         if entry is None:
             return None
         self._saw(entry[0])
@@ -128,67 +134,65 @@ class Client:
 
     def _remembered(
         self,
-        memo_key: str,
+        key: str,
         path: str,
         compute: Callable[[], Any],
         *,
         share: bool,
-        whole_set: bool,
+        max_bytes: int | None,
     ) -> Any:
         def entry() -> caching.Entry:
-            if not share:
-                return time.time(), compute()
-            return self._cached(memo_key, path, compute, whole_set=whole_set)
+            if not (share and self.cache_ttl):
+                return clock.now(), compute()
+            return self._shared(key, path, compute, max_bytes)
 
-        fetched_at, data = self._memo.get(memo_key, entry)
+        fetched_at, data = self._memo.get(key, entry)
         self._saw(fetched_at)
         return data
 
     def _saw(self, fetched_at: float) -> None:
         """The page shows data fetched at `fetched_at` (its "Data as of" is the oldest)."""
-        with self._fetched_guard:
-            self.fetched_at = (
-                fetched_at if self.fetched_at is None else min(self.fetched_at, fetched_at)
-            )
+        with self._guard:
+            self.fetched_at = min(fetched_at, self.fetched_at or fetched_at)
 
-    def _cache_key(self, memo_key: str) -> str:
-        return "pe365:" + hashlib.sha256(f"{self._account}\0{memo_key}".encode()).hexdigest()
+    def _cache_key(self, key: str) -> str:
+        return "pe365:" + hashlib.sha256(f"{self._account}\0{key}".encode()).hexdigest()
 
-    def _cached(
-        self, memo_key: str, path: str, compute: Callable[[], Any], *, whole_set: bool
+    def _shared(
+        self, key: str, path: str, compute: Callable[[], Any], max_bytes: int | None
     ) -> caching.Entry:
-        if not self.cache_ttl:
-            return time.time(), compute()
-        cache_key = self._cache_key(memo_key)
-        shared_get = caching.shared_get_set if whole_set else caching.shared_get
-        if not self.bypass_cache and (hit := shared_get(cache_key)) is not None:
+        cache_key = self._cache_key(key)
+        if not self.bypass_cache and (hit := caching.shared_get(cache_key)) is not None:
             return hit
 
         def compute_and_share() -> caching.Entry:
-            entry = (time.time(), compute())
-            if whole_set:
-                caching.shared_set_set(cache_key, entry, self.cache_ttl)
-            else:
-                caching.shared_set(cache_key, entry, self.cache_ttl)
+            entry = (clock.now(), compute())
+            caching.shared_set(cache_key, entry, self.cache_ttl, max_bytes=max_bytes)
             return entry
 
         # A Refresh skips the cached copy but not a fetch already under way: that
         # answer is being fetched now, so it is as fresh as the Refresh asks for.
         try:
             return caching.single_flight(
-                cache_key, compute_and_share, wait_seconds=self.budget.remaining()
+                cache_key, compute_and_share, wait_seconds=self.remaining()
             )
         except TimeoutError:
-            raise transport.timeout_error(path, self.budget.seconds) from None
+            raise UpstreamTimeout(seconds=self.timeout, path=path) from None
 
-    def _fetch(self, path: str, params: Params) -> Any:
+    def _fetch(self, path: str, params: Params, what: str) -> Any:
+        with self._guard:
+            self.calls += 1
+            if self.calls > self.max_calls:
+                raise TooManyCalls(max_calls=self.max_calls, path=path)
         return transport.get_json(
             self.root + path,
             path=path,
             params=params,
             auth=self._auth,
-            budget=self.budget,
+            deadline=self.deadline,
+            seconds=self.timeout,
             max_bytes=self.max_response_bytes,
+            what=what,
         )
 
     @contextmanager

@@ -15,8 +15,7 @@ page as they arrive (an export starts with the first page) and keeps the set onc
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,39 +26,9 @@ from plans.api.client import Client, Params
 from plans.exceptions import TooManyRows
 
 Item = TypeVar("Item")
-Derived = TypeVar("Derived")
 
 # What the first page asks for; the other pages ask for what the first page served.
 PAGE_SIZE = 100
-
-
-class WholeSet(tuple[Item, ...], Generic[Item]):
-    """The items of a list as read, which also keep what views work out from them.
-
-    Each process keeps the sets it reads from the shared cache decoded, one object for as
-    long as it is the current copy (plans.api.caching), so what is `derived` from a set
-    (a selection, a sorted order) is worked out once per set and process, and goes with it.
-    """
-
-    MAX_DERIVED = 16
-    _guard = threading.Lock()
-
-    def derived(self, key: Hashable, work_out: Callable[[], Derived]) -> Derived:
-        """What `work_out` gives, kept under `key` with the set (the last MAX_DERIVED)."""
-        kept: dict[Hashable, Any] = vars(self).setdefault("_derived", {})
-        with self._guard:
-            if key in kept:
-                return kept[key]
-        value = work_out()
-        with self._guard:
-            kept[key] = value
-            while len(kept) > self.MAX_DERIVED:
-                del kept[next(iter(kept))]
-        return value
-
-    def __reduce__(self) -> tuple[type, tuple[tuple[Item, ...]]]:
-        # Pickled for the shared cache as its items alone.
-        return (type(self), (tuple(self),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +36,7 @@ class Listing(Generic[Item]):
     """Items of a list in the API's order, and how many the API counted in all."""
 
     count: int
-    items: WholeSet[Item]
+    items: tuple[Item, ...]
 
 
 def read_all(
@@ -75,17 +44,17 @@ def read_all(
     path: str,
     params: Params,
     *,
-    what: str,
+    noun: str,
     parse: Callable[[Any], Item],
     pool: Executor | None = None,
-) -> WholeSet[Item]:
+) -> tuple[Item, ...]:
     """Every item of the list at `path` matching `params`, each read by `parse`.
 
     Raises `TooManyRows`, after one call, when the list counts more than the client's
     `max_rows` (PE365_MAX_ROWS): no page reads, holds or sorts more than that.
-    `what` names the list in error messages ("a plan list").
+    `noun` names the list's items in error messages ("plans").
     """
-    return _Scan(client, path, params, what, parse, pool).remembered().items
+    return _Scan(client, path, params, noun, parse, pool).remembered().items
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +70,7 @@ def stream_all(
     path: str,
     params: Params,
     *,
-    what: str,
+    noun: str,
     parse: Callable[[Any], Item],
 ) -> Stream[Item]:
     """Every item `read_all` gives, handed on page by page as the pages arrive.
@@ -111,7 +80,7 @@ def stream_all(
     or the shared cache already holds is served from there; a set read to its end is
     kept as `read_all` keeps it.
     """
-    scan = _Scan(client, path, params, what, parse)
+    scan = _Scan(client, path, params, noun, parse)
     kept: Listing[Item] | None = client.kept_assembled(scan.name, path, params)
     if kept is not None:
         return Stream(count=kept.count, items=iter(kept.items))
@@ -126,7 +95,7 @@ def stream_all(
             last_count = seen
             read.extend(window)
             yield from window
-        listing = Listing(count=last_count, items=WholeSet(read[: client.max_rows]))
+        listing = Listing(count=last_count, items=tuple(read[: client.max_rows]))
         client.get_assembled(scan.name, path, params, lambda: listing)
 
     return Stream(count=count, items=items())
@@ -140,7 +109,7 @@ class _Scan(Generic[Item]):
     client: Client
     path: str
     params: Params
-    what: str
+    noun: str
     parse: Callable[[Any], Item]
     pool: Executor | None = None
 
@@ -157,7 +126,7 @@ class _Scan(Generic[Item]):
             for seen, window in self.windows():
                 count = seen
                 items.extend(window)
-            return Listing(count=count, items=WholeSet(items[: self.client.max_rows]))
+            return Listing(count=count, items=tuple(items[: self.client.max_rows]))
 
         listing: Listing[Item] = self.client.get_assembled(self.name, self.path, self.params, build)
         return listing
@@ -174,7 +143,7 @@ class _Scan(Generic[Item]):
             """One page, its items read as it arrives so its JSON can go at once."""
             query = {**self.params, "limit": limit, "offset": offset}
             data = client.get_json(path, query, share=False)  # shared as one value instead
-            count, results = reader.list_page(data, path=path, what=self.what)
+            count, results = reader.list_page(data, path=path, noun=self.noun, limit=limit)
             return count, [self.parse(item) for item in results]
 
         def window(offset: int, size: int) -> tuple[int, list[Item]]:
@@ -189,14 +158,7 @@ class _Scan(Generic[Item]):
 
         def check(count: int) -> None:
             if count > max_rows:
-                raise TooManyRows(
-                    f"The list counts {count:,} entries, more than the dashboard reads at once "
-                    f"({max_rows:,}).",
-                    detail=f"GET {path} counts {count:,} items; PE365_MAX_ROWS is {max_rows:,}.",
-                    path=path,
-                    count=count,
-                    max_rows=max_rows,
-                )
+                raise TooManyRows(count=count, max_rows=max_rows, noun=self.noun, path=path)
 
         count, first = page(0, min(PAGE_SIZE, max_rows))
         check(count)

@@ -22,11 +22,7 @@ MAX_ID_LENGTH = 200
 def object_path(collection: str, api_id: str, what: str) -> str:
     """The upstream path of one object; its id always travels as a single path segment."""
     if not api_id or len(api_id) > MAX_ID_LENGTH or _IMPOSSIBLE_ID.search(api_id):
-        raise NotFound(
-            f"There is no {what} with that id.",
-            detail="The id cannot name an object of the API.",
-            path=collection,
-        )
+        raise NotFound(what, path=collection)
     return f"{collection}{quote(api_id, safe='')}/"
 
 

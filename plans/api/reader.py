@@ -7,6 +7,7 @@ A `Reader` wraps one JSON object of one answer; every field it cannot read raise
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,14 +31,14 @@ EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
+# A lone surrogate (the JSON escape \ud800) cannot be encoded, so no page, export or
+# database row could hold it; NUL cannot be stored by PostgreSQL. Both become U+FFFD.
+_UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
 def malformed(path: str, what: str, problem: str = "") -> MalformedResponse:
-    return MalformedResponse(
-        f"Perform & Engage 365 sent {what} the dashboard could not read. Try again in a "
-        "minute; if it keeps happening, tell the dashboard's administrator.",
-        detail=f"The answer to GET {path} has {problem or 'an unexpected shape'}.",
-        path=path,
-        upstream_status=200,
-    )
+    problem = f"has {problem or 'an unexpected shape'}"
+    return MalformedResponse(path=path, what=what, problem=problem)
 
 
 class Reader:
@@ -65,7 +66,7 @@ class Reader:
             return ""
         if not isinstance(value, str):
             raise self._bad(key, "text")
-        return value
+        return _UNSAFE_TEXT.sub("\ufffd", value)
 
     def items(self, key: str) -> list[Any]:
         """A list field; a missing or null one is empty."""
@@ -214,7 +215,12 @@ def person(data: Any, *, path: str) -> Person:
     )
 
 
-def list_page(data: Any, *, path: str, what: str) -> tuple[int, list[Any]]:
-    """(count, results) of one page of a list endpoint."""
-    page = Reader(data, path=path, what=what)
-    return page.count(), page.results()
+def list_page(data: Any, *, path: str, noun: str, limit: int) -> tuple[int, list[Any]]:
+    """(count, results) of one page of a list endpoint, asked for with `limit`."""
+    page = Reader(data, path=path, what=f"a list of {noun}")
+    results = page.results()
+    if len(results) > limit:
+        raise malformed(
+            path, page.what, f"{len(results):,} items where at most {limit:,} were asked for"
+        )
+    return page.count(), results

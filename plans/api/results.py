@@ -33,18 +33,6 @@ class PlanSummary:
     status: str
     frequency: str | None
 
-    def __reduce__(self) -> tuple[type[PlanSummary], tuple[str, str, str, str, str, str | None]]:
-        # Pickled as a call with its fields: the shared cache holds whole lists of plans,
-        # and a frozen dataclass's own unpickling looks its fields up again for each one.
-        return PlanSummary, (
-            self.api_id,
-            self.name,
-            self.template_name,
-            self.template_api_id,
-            self.status,
-            self.frequency,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class PlanDetail:
@@ -142,23 +130,6 @@ class Conversation:
     @property
     def counts(self) -> bool:
         return self.status in COUNTED_STATUSES
-
-    def __reduce__(self) -> tuple[type[Conversation], tuple[object, ...]]:
-        # Pickled as a call with its fields, as PlanSummary is: the shared cache holds a
-        # plan's thousands of conversations as one list.
-        return Conversation, (
-            self.api_id,
-            self.plan_api_id,
-            self.plan_name,
-            self.template_name,
-            self.person_api_id,
-            self.person_name,
-            self.stage_name,
-            self.status,
-            self.generated,
-            self.updated,
-            self.completed,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,83 +1,217 @@
 """HTTP to Perform & Engage 365: the only module of the dashboard that imports `requests`.
 
-`get_json()` makes one GET within a deadline, retries what is worth retrying, and
-turns every failure into one of the exceptions in `plans.exceptions`.
+`get_json()` makes one GET and returns its JSON or raises one of `plans.exceptions`.
+requests does the HTTP, on one Session per thread (requests does not promise a Session
+is thread-safe); urllib3's `Retry` on its adapter retries connection errors and
+429/502/503/504 with backoff, honouring Retry-After up to RETRY_AFTER_MAX seconds.
+What the dashboard adds:
+
+- one deadline for the whole GET, retries included: a watchdog shuts the connection's
+  socket at the deadline, whatever it is waiting for (socket timeouts bound each read,
+  not their sum, so an upstream trickling its headers a byte at a time outlasts them),
+  and `Retry` gives up when its next wait would end past the deadline;
+- the size cap: the body is read in pieces and refused once, decompressed, it passes
+  `max_bytes`;
+- strict JSON whose number of values is bounded by the size cap, so a worker's memory
+  follows the answer's size, not its shape (ten million `{}` weigh twenty times their bytes).
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import math
+import socket
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from contextlib import suppress
+from contextvars import ContextVar
 from typing import Any
 
 import requests
 import urllib3
 from django.views.decorators.debug import sensitive_variables
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
-from plans.api.budget import RequestBudget
+from plans.api import clock
 from plans.exceptions import (
     CredentialsRejected,
     MalformedResponse,
     NotFound,
-    TooManyCalls,
+    ResponseTooBig,
     UpstreamError,
     UpstreamThrottled,
     UpstreamTimeout,
     UpstreamUnavailable,
+    UpstreamUnreachable,
 )
 
 log = logging.getLogger(__name__)
 
-# GETs are idempotent, so connection errors and the statuses that mean "try again" are
-# retried with exponential backoff, within the call's deadline.
-MAX_ATTEMPTS = 3
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-BACKOFF_SECONDS = 0.2
-RETRY_AFTER_CAP_SECONDS = 5.0
-CONNECT_TIMEOUT_SECONDS = 3.05
-# Bodies are read in pieces of at most this many (decoded) bytes.
+RETRY_AFTER_MAX = 5
 READ_CHUNK_BYTES = 64 * 1024
-
-TRY_AGAIN = "Try again in a minute."
-TELL_MAINTAINERS = "If it keeps happening, tell the dashboard's administrator."
-
-
-# --- Sessions ----------------------------------------------------------------------
-#
-# requests does not promise that a Session is thread-safe (requests#2766), so each call
-# borrows a session no other thread is using and gives it back afterwards. Sessions
-# outlive the threads that borrow them, so a page's worker threads still reuse pooled
-# connections.
-
-_idle_sessions: list[requests.Session] = []
-_idle_guard = threading.Lock()
+# Decoded JSON takes up to about 70 bytes a value: one value per this many bytes of the
+# size cap keeps the decoded answer within a few times the cap.
+BYTES_PER_VALUE = 32
 
 
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Accept": "application/json", "User-Agent": "pe365-dashboard"})
+# --- The deadline ------------------------------------------------------------------------
+
+
+class _Call:
+    """One GET under way: its deadline, and a watchdog that shuts its socket at it."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self._socket: socket.socket | None = None
+        self._guard = threading.Lock()
+        self._timer = threading.Timer(max(self.remaining(), 0.0), self._expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.deadline - clock.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut `sock` down at the deadline. A duplicate is kept: shutting it down ends the
+        connection whatever wraps the socket (TLS), from the handshake on."""
+        with self._guard:
+            self._forget()
+            self._socket = socket.fromfd(sock.fileno(), sock.family, sock.type)
+            if self.expired:
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._guard:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._socket is not None:
+            with suppress(OSError):  # already closed by the other end
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+    def _forget(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def __enter__(self) -> _Call:
+        self._token = _current.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._guard:
+            self._forget()
+        _current.reset(self._token)
+
+
+# The GET under way in this thread, for the connections and the Retry it uses.
+_current: ContextVar[_Call | None] = ContextVar("pe365_call", default=None)
+
+
+def _watch(sock: socket.socket) -> None:
+    call = _current.get()
+    if call is not None:
+        call.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """A connection whose socket the GET under way watches: a new one from the moment it
+    is connected, a reused one from the moment it sends the request."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:
+            _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Retry(Retry):
+    """urllib3's Retry, giving up when its next wait would end past the GET's deadline."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> _Retry:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        call = _current.get()
+        if call is not None and _wait(retry, response) >= call.remaining():
+            # A response given up on is returned as it is (raise_on_status=False).
+            raise MaxRetryError(_pool, url or "", error or ResponseError("out of time"))
+        return retry
+
+
+def _wait(retry: Retry, response: Any) -> float:
+    """What `retry.sleep(response)` would sleep."""
+    if response is not None:
+        try:
+            if after := retry.get_retry_after(response):
+                return after
+        except InvalidHeader:
+            pass
+    return retry.get_backoff_time()
+
+
+RETRY = _Retry(
+    total=3,
+    backoff_factor=0.2,
+    backoff_max=2,
+    status_forcelist=(429, 502, 503, 504),
+    allowed_methods={"GET"},
+    respect_retry_after_header=True,
+    retry_after_max=RETRY_AFTER_MAX,
+    raise_on_status=False,
+)
+
+_sessions = threading.local()
+
+
+def _session() -> requests.Session:
+    session: requests.Session | None = getattr(_sessions, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.headers.update({"Accept": "application/json", "User-Agent": "pe365-dashboard"})
+        adapter = _Adapter(max_retries=RETRY)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _sessions.session = session
     return session
 
 
-@contextmanager
-def _borrowed_session() -> Iterator[requests.Session]:
-    with _idle_guard:
-        session = _idle_sessions.pop() if _idle_sessions else _new_session()
-    try:
-        yield session
-    finally:
-        with _idle_guard:
-            _idle_sessions.append(session)
-
-
-# --- One GET ----------------------------------------------------------------------
+# --- One GET ------------------------------------------------------------------------------
 
 
 # Every frame from here down (requests, urllib3) holds the credentials or the
@@ -89,186 +223,109 @@ def get_json(
     path: str,
     params: dict[str, str | int],
     auth: tuple[str, str],
-    budget: RequestBudget,
+    deadline: float,
+    seconds: float,
     max_bytes: int,
+    what: str = "object",
 ) -> Any:
-    """GET `url` and return its JSON, retrying within what is left of the request's `budget`.
+    """GET `url` and return its JSON, all of it by `deadline` (clock.monotonic()).
 
-    `path` names the resource in errors and logs; an answer whose body decodes to more
-    than `max_bytes` is refused as malformed.
+    `path` names the resource in errors and logs, `what` the object a 404 says is missing
+    and `seconds` the budget a timeout names; an answer over `max_bytes` is refused.
     """
-    started = time.monotonic()
-    attempt = 0
-    while True:
-        pause = budget.pause()
-        if pause:
-            # Another call of this request was asked to wait: so is this one.
-            if pause >= budget.remaining():
-                _log(path, "UpstreamThrottled", started, attempt)
-                raise throttled_error(path, "The API asked the dashboard to wait (429).")
-            time.sleep(pause)
-        if budget.remaining() <= 0:
-            _log(path, "UpstreamTimeout", started, attempt)
-            raise timeout_error(path, budget.seconds)
-        try:
-            budget.spend_call(path)
-        except TooManyCalls:
-            _log(path, "TooManyCalls", started, attempt)
-            raise
-        attempt += 1
-        remaining = budget.remaining()
-        wait: float | None
-        try:
-            with _borrowed_session() as session:
-                response = session.get(
+    started = clock.monotonic()
+    status = 0
+    outcome: int | str = "-"
+    try:
+        with _Call(deadline) as call:
+            if call.remaining() <= 0:
+                raise UpstreamTimeout(seconds=seconds, path=path)
+            try:
+                response = _session().get(
                     url,
                     params=params,
                     auth=auth,
-                    timeout=(min(CONNECT_TIMEOUT_SECONDS, remaining), remaining),
+                    timeout=(call.remaining(), call.remaining()),
                     allow_redirects=False,
                     stream=True,
                 )
-                # Closing drops the connection of an answer not read to its end.
                 with response:
-                    status = response.status_code
-                    body = bytearray()
-                    if status == 200:
-                        body = _read_body(response, path, budget, max_bytes)
-        except (requests.Timeout, urllib3.exceptions.TimeoutError):
-            error: UpstreamError = timeout_error(path, budget.seconds)
-            wait = None  # the budget is spent
-        except (requests.ConnectionError, urllib3.exceptions.ProtocolError):
-            error = UpstreamUnavailable(
-                f"Perform & Engage 365 could not be reached. {TRY_AGAIN}",
-                detail="The connection failed. Check the service status, the network and "
-                "PE365_API_URL.",
-                path=path,
-            )
-            wait = BACKOFF_SECONDS * 2 ** (attempt - 1)
-        except urllib3.exceptions.DecodeError:
-            _log(path, "MalformedResponse", started, attempt)
-            raise unreadable_error(path, 200, "Its compressed body does not decompress.") from None
-        except MalformedResponse:  # too big
-            _log(path, "MalformedResponse", started, attempt)
-            raise
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as failure:
-            error = UpstreamUnavailable(
-                f"The request to Perform & Engage 365 failed. {TRY_AGAIN}",
-                detail=f"requests raised {type(failure).__name__}.",
-                path=path,
-            )
-            wait = None
-        else:
-            if status == 429:
-                budget.hold(retry_delay(response, attempt))
-            if status in RETRY_STATUSES and attempt < MAX_ATTEMPTS:
-                wait = retry_delay(response, attempt)
-                if wait < budget.remaining():
-                    if status != 429:  # a 429's pause is taken at the top, by every call
-                        time.sleep(wait)
-                    continue
-            _log(path, status, started, attempt)
-            return _decode(status, body, path)
-        if wait is None or attempt >= MAX_ATTEMPTS or wait >= budget.remaining():
-            _log(path, type(error).__name__, started, attempt)
-            raise error
-        time.sleep(wait)
+                    status = outcome = response.status_code
+                    body = _read(response, path, max_bytes) if status == 200 else bytearray()
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+                if isinstance(error, requests.Timeout) or call.expired or call.remaining() <= 0:
+                    raise UpstreamTimeout(seconds=seconds, path=path) from None
+                if isinstance(error, requests.exceptions.ContentDecodingError):
+                    raise MalformedResponse(path=path, problem="does not decompress") from None
+                raise UpstreamUnreachable(path=path) from None
+            if call.expired:  # a body that ends with its connection looks whole when cut
+                raise UpstreamTimeout(seconds=seconds, path=path)
+        data = _decode(status, body, path, what)
+        if clock.monotonic() > deadline:  # decoding counts against the budget too
+            raise UpstreamTimeout(seconds=seconds, path=path)
+    except UpstreamError as error:
+        if not isinstance(outcome, int) or isinstance(error, UpstreamTimeout | ResponseTooBig):
+            outcome = type(error).__name__
+        _log(path, outcome, started)
+        raise
+    _log(path, outcome, started)
+    return data
 
 
-def _read_body(
-    response: requests.Response, path: str, budget: RequestBudget, max_bytes: int
-) -> bytearray:
-    """The decoded body, read a piece at a time within the deadline and the size cap.
-
-    Each read waits at most what is left of the budget and returns whatever has
-    arrived, so a body that stalls or trickles ends at the deadline; decompression
-    happens a piece at a time, so a compressed bomb stops at the cap.
-    """
+def _read(response: requests.Response, path: str, max_bytes: int) -> bytearray:
+    """The body, decompressed a piece at a time, refused once past `max_bytes` or once it
+    holds more than one JSON value per BYTES_PER_VALUE bytes of `max_bytes`."""
     declared = response.headers.get("Content-Length", "")
-    unencoded = not response.headers.get("Content-Encoding")
-    if unencoded and declared.isdigit() and int(declared) > max_bytes:
-        raise too_big_error(path, max_bytes)
-    body = bytearray()
-    while True:
-        remaining = budget.remaining()
-        if remaining <= 0:
-            raise requests.Timeout("the request's time budget ran out while reading")
-        _limit_next_read(response, remaining)
-        piece = response.raw.read1(READ_CHUNK_BYTES, decode_content=True)
-        if not piece:
-            return body
+    encoded = response.headers.get("Content-Encoding")
+    if not encoded and declared.isdigit() and int(declared) > max_bytes:
+        raise ResponseTooBig(path=path, max_bytes=max_bytes)
+    max_values = max_bytes // BYTES_PER_VALUE
+    body, values = bytearray(), 0
+    for piece in response.iter_content(READ_CHUNK_BYTES):
         body += piece
         if len(body) > max_bytes:
-            del body  # freed now, not kept by the error's traceback until a collection
-            raise too_big_error(path, max_bytes)
+            raise ResponseTooBig(path=path, max_bytes=max_bytes)
+        # Every value but the first follows a comma or opens a container (those inside
+        # strings count too: the bound errs on the safe side).
+        values += piece.count(b",") + piece.count(b"[") + piece.count(b"{")
+        if values > max_values:
+            problem = f"holds more values than the dashboard reads at once ({max_values:,})"
+            raise MalformedResponse(path=path, problem=problem)
+    return body
 
 
-def _limit_next_read(response: requests.Response, seconds: float) -> None:
-    """Let the next socket read wait at most `seconds` (the request's timeout set the first)."""
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        sock.settimeout(max(seconds, 0.001))
-
-
-def too_big_error(path: str, max_bytes: int) -> MalformedResponse:
-    return MalformedResponse(
-        f"Perform & Engage 365 sent a reply bigger than the dashboard reads. {TELL_MAINTAINERS}",
-        detail=f"The answer to GET {path} is over {max_bytes // 2**20} MB once decompressed, "
-        "the limit set by PE365_MAX_RESPONSE_MB.",
-        path=path,
-        upstream_status=200,
-    )
-
-
-def throttled_error(path: str, detail: str) -> UpstreamThrottled:
-    return UpstreamThrottled(
-        f"Perform & Engage 365 is receiving too many requests right now. {TRY_AGAIN}",
-        detail=detail,
-        path=path,
-        upstream_status=429,
-    )
-
-
-def unreadable_error(path: str, status: int, problem: str) -> MalformedResponse:
-    return MalformedResponse(
-        "Perform & Engage 365 sent a reply the dashboard could not read. "
-        f"{TRY_AGAIN} {TELL_MAINTAINERS}",
-        detail=f"The API answered HTTP {status} to GET {path}. {problem}",
-        path=path,
-        upstream_status=status,
-    )
-
-
-def timeout_error(path: str, budget: float) -> UpstreamTimeout:
-    return UpstreamTimeout(
-        f"Perform & Engage 365 did not answer within {budget:g} seconds. {TRY_AGAIN}",
-        detail="The time allowed by PE365_TIMEOUT ran out.",
-        path=path,
-    )
-
-
-def _log(path: str, outcome: int | str, started: float, attempts: int) -> None:
-    elapsed_ms = (time.monotonic() - started) * 1000
+def _log(path: str, outcome: int | str, started: float) -> None:
+    elapsed_ms = (clock.monotonic() - started) * 1000
     level = logging.INFO if outcome == 200 else logging.WARNING
-    log.log(
-        level, "upstream GET %s -> %s in %.0f ms (%d attempts)", path, outcome, elapsed_ms, attempts
-    )
+    log.log(level, "upstream GET %s -> %s in %.0f ms", path, outcome, elapsed_ms)
 
 
-def retry_delay(response: requests.Response, attempt: int) -> float:
-    """Honour Retry-After (seconds or HTTP date) up to a cap, else back off exponentially."""
-    header = response.headers.get("Retry-After", "").strip()
-    if header.isdigit():
-        return min(float(header), RETRY_AFTER_CAP_SECONDS)
+def _decode(status: int, body: bytearray, path: str, what: str) -> Any:
+    """The answer's JSON, or the exception its status means."""
+    if status == 200:
+        return _parse(body, path)
+    if status == 404:
+        raise NotFound(what, path=path, upstream_status=404)
+    if status in (401, 403):
+        raise CredentialsRejected(path=path, upstream_status=status)
+    if status == 429:
+        raise UpstreamThrottled(path=path)
+    if status >= 500:
+        raise UpstreamUnavailable(path=path, upstream_status=status)
+    raise UpstreamError(path=path, upstream_status=status)
+
+
+def _parse(body: bytearray, path: str) -> Any:
+    """Strict JSON: NaN, Infinity and numbers beyond a float's range are refused, rather
+    than met later as values no page can show."""
     try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        when = None
-    if when is not None and when.tzinfo is not None:
-        seconds = (when - datetime.now(UTC)).total_seconds()
-        return min(max(seconds, 0.0), RETRY_AFTER_CAP_SECONDS)
-    return BACKOFF_SECONDS * 2 ** (attempt - 1)
+        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except ValueError:
+        raise MalformedResponse(path=path, problem="is not JSON") from None
+    except RecursionError:
+        raise MalformedResponse(
+            path=path, problem="is not JSON the dashboard can read: it nests too deep"
+        ) from None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -280,55 +337,3 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{text[:20]} is too large a number")
     return number
-
-
-def _decode(status: int, body: bytearray, path: str) -> Any:
-    """Map the API's answer to data or to the matching exception."""
-    answered = f"The API answered HTTP {status} to GET {path}."
-    if status == 200:
-        try:
-            # Strict JSON: NaN, Infinity and numbers beyond a float's range are refused
-            # here rather than met later as values no page can show.
-            return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
-        except ValueError:
-            raise unreadable_error(path, status, "Its body is not JSON.") from None
-        except RecursionError:
-            raise unreadable_error(
-                path, status, "Its body is not JSON the dashboard can read: it nests too deep."
-            ) from None
-    if status == 404:
-        raise NotFound(
-            "Perform & Engage 365 has nothing at that address.",
-            detail=answered,
-            path=path,
-            upstream_status=404,
-        )
-    if status in (401, 403):
-        reason = (
-            "Check PE365_API_USERNAME and PE365_API_KEY."
-            if status == 401
-            else "The key lacks read access: set PE365_API_USERNAME and PE365_API_KEY to a "
-            "key that may read conversation plans."
-        )
-        raise CredentialsRejected(
-            "Perform & Engage 365 refused the dashboard's access. Ask the dashboard's "
-            "administrator to check its API key.",
-            detail=f"{answered} {reason}",
-            path=path,
-            upstream_status=status,
-        )
-    if status == 429:
-        raise throttled_error(path, answered)
-    if status >= 500:
-        raise UpstreamUnavailable(
-            f"Perform & Engage 365 answered with a server error. {TRY_AGAIN}",
-            detail=answered,
-            path=path,
-            upstream_status=status,
-        )
-    raise UpstreamError(
-        f"Perform & Engage 365 refused the dashboard's request. {TELL_MAINTAINERS}",
-        detail=answered,
-        path=path,
-        upstream_status=status,
-    )
