@@ -11,8 +11,10 @@ free loopback ports, then measures in one run:
    shared cache off: median, p95 and the ratio page / floor; requests alternate, so both
    see the same machine. The list (25 and 100 rows) and the plan page (of a 1-user plan
    and of the 3,000-user plan) need one call. The plan page's side panels, a page of
-   their own that its script loads, need the plan, then its template, draft count and
-   first page of completed conversations at once, then the remaining pages at once;
+   their own that its script loads, need the plan, then its template and the first page
+   of the conversations with its name at once, then the remaining pages at once.
+   Participation of the 3,000-user plan needs the plan, the first page of its
+   conversations, then the others 8 at a time;
 2. the same pages with a warm shared cache;
 3. upstream calls per page view, cold and warm (from the demo API's /_demo/stats), plan
    and plan-list calls apart from the panels' secondary calls;
@@ -21,7 +23,8 @@ free loopback ports, then measures in one run:
    generator runs in separate processes, and its own ceiling is measured first against
    the demo API's stats endpoint (on a shared machine it also shows how fast the
    machine is at the time);
-5. the resident memory (RSS) of each gunicorn worker after the load.
+5. the resident memory (RSS) of each gunicorn worker after the load;
+6. each target (`TARGETS`: what a person feels), met or not. Throughput has no target.
 
 Every request is made as a browser of an HR admin would (a plain user in the "HR admins"
 group, with the session and CSRF cookies).
@@ -61,7 +64,8 @@ UPSTREAM_AUTH = "Basic " + b64encode(f"{DEMO_USERNAME}:{DEMO_API_KEY}".encode())
 PLANS = "/api/v2/conversation_plans/"
 TEMPLATES = "/api/v2/conversation_templates/"
 CONVERSATIONS = "/api/v2/conversations/"
-PAGE_SIZE = 100  # plans.api.pages.PAGE_SIZE, the page size of the progress calls
+PAGE_SIZE = 100  # the page size of the conversation reads
+CONCURRENCY = 8  # PE365_CONCURRENCY's default
 BENCH_USER = "bench-hr-admin"
 
 
@@ -125,7 +129,75 @@ def scenarios() -> list[dict]:
         },
         *detail_scenarios("1 user", one),
         *detail_scenarios(f"{len(big['assigned_users']):,} users", big),
+        participation_scenario(big),
     ]
+
+
+def participation_scenario(plan: dict) -> dict:
+    """Participation needs the plan, then the first page of the conversations with its name
+    (whose count says how many follow), then the others, PE365_CONCURRENCY (8) at a time."""
+    plan_call = f"{PLANS}{quote(plan['api_id'], safe='')}/"
+    named = sum(
+        1 for c in data.conversations() if c["plan_name"].casefold() == plan["name"].casefold()
+    )
+
+    def conversations(offset: int) -> str:
+        query = {"limit": PAGE_SIZE, "offset": offset, "plan_name": plan["name"]}
+        return f"{CONVERSATIONS}?{urlencode(query)}"
+
+    rest = [conversations(offset) for offset in range(PAGE_SIZE, named, PAGE_SIZE)]
+    return {
+        "name": f"participation, {len(plan['assigned_users']):,}",
+        "page": f"/plans/{plan['api_id']}/participation/",
+        "floor_rounds": [
+            [plan_call],
+            [conversations(0)],
+            *(rest[i : i + CONCURRENCY] for i in range(0, len(rest), CONCURRENCY)),
+        ],
+    }
+
+
+# What a person feels (README "Performance"): (report section, page, figure, limit, what).
+TARGETS = [
+    ("cache_off", "list, 25 rows", "ratio", 1.3, "cold list ≤ 1.3 × one upstream call"),
+    ("cache_off", "detail, 3,000 users", "ratio", 1.5, "cold 3,000-user plan page ≤ 1.5 ×"),
+    ("cache_off", "participation, 3,000", "ratio", 8, "cold participation of 3,000 ≤ 8 ×"),
+    ("cache_on", "list, 25 rows", "page_median_ms", 25, "warm list of 25 rows ≤ 25 ms"),
+    ("cache_on", "list, 100 rows", "page_median_ms", 50, "warm list of 100 rows ≤ 50 ms"),
+    ("cache_on", "participation, 3,000", "page_median_ms", 25, "warm participation ≤ 25 ms"),
+]
+MAX_WORKER_RSS_MB = 120
+
+
+def targets(report: dict) -> list[dict]:
+    """Each target with its figure and whether it is met."""
+    checked = [
+        {
+            "target": what,
+            "measured": report[section][page][figure],
+            "met": report[section][page][figure] <= limit,
+        }
+        for section, page, figure, limit, what in TARGETS
+    ]
+    for name in ("list, 25 rows", "list, 100 rows", "detail, 1 user", "detail, 3,000 users"):
+        warm = report["cache_on"][name]
+        calls = (report["cache_off"][name]["upstream_calls_per_view"], warm["upstream_calls_warm"])
+        checked.append(
+            {
+                "target": f"{name}: 1 upstream call cold, 0 warm",
+                "measured": list(calls),
+                "met": calls == (1, 0),
+            }
+        )
+    largest = max(w["rss_mb"] for w in report["worker_memory"])
+    checked.append(
+        {
+            "target": f"worker RSS ≤ {MAX_WORKER_RSS_MB} MB after the run",
+            "measured": largest,
+            "met": largest <= MAX_WORKER_RSS_MB,
+        }
+    )
+    return checked
 
 
 def detail_scenarios(users: str, plan: dict) -> list[dict]:
@@ -413,6 +485,7 @@ def run(args: argparse.Namespace) -> dict:
             )
             report["worker_memory"] = worker_memory(pid_file)
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["targets"] = targets(report)
     return report
 
 
@@ -452,6 +525,12 @@ def table(report: dict) -> str:
         "Worker memory: "
         + ", ".join(
             f"RSS {w['rss_mb']} MB (PSS {w['pss_mb']} MB)" for w in report["worker_memory"]
+        ),
+        "",
+        "Targets (throughput is reported, with no target):",
+        *(
+            f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['measured']}"
+            for t in report["targets"]
         ),
     ]
     return "\n".join(lines)
