@@ -1,21 +1,14 @@
-"""Tables of plans, users and departments (django-tables2), drawn in Jinja2 by
-templates/tables/table.html (the plans', with their phone cards, by tables/plans.html)."""
+"""Tables of plans, users and departments (django-tables2), drawn by templates/tables/table.html."""
 
-import functools
-import inspect
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
-from django.http import HttpRequest
-from django.template import engines
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
-from django_tables2.columns import BoundColumn
+from django.utils.safestring import SafeString
 from django_tables2.data import TableData, TableListData
-from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
 
 from plans import services
@@ -27,7 +20,6 @@ RenderFunction = TypeVar("RenderFunction", bound=Callable[..., Any])
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
 
 
-@functools.lru_cache(maxsize=64)  # a list shows a handful of statuses, row after row
 def status_badge(status: str | None) -> SafeString:
     css = STATUS_BADGES.get(status or "", "text-bg-light border")
     return format_html('<span class="badge {}">{}</span>', css, status_label(status))
@@ -170,82 +162,15 @@ class PlanListData(_PlanNames, TableListData):
         return plans
 
 
-def stated_signature(fn: RenderFunction) -> RenderFunction:
-    """States a cell function's signature, which django-tables2 reads for every cell it renders.
-
-    inspect.signature() returns a stated `__signature__` instead of working it out each time.
-    """
-    fn.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
-    return fn
-
-
-@stated_signature
 def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
     return plan_url(record.api_id, back=table.back)
 
 
-class CellsOnceRow(BoundRow):
-    """A row whose cells are each rendered once, however often a template shows them (the
-    plan list shows each row twice: the table, and the cards on phones), and straight from
-    the record.
-
-    Every column of the dashboard's tables reads one field of the record and renders from
-    the value alone (its `render_*` method or Column.render), and may link to a URL made
-    from the record or the value (`linkify`, without attributes of its own); so a cell is
-    the value, its column's default when empty, its render and its link, as
-    django-tables2 makes it.
-    """
-
-    def __init__(self, record: Any, table: tables.Table) -> None:
-        super().__init__(record, table=table)
-        self._rendered: dict[str, Any] = {}
-
-    def __iter__(self) -> Iterator[Any]:
-        # The shown columns' cells, without BoundRow.items()'s per-cell bookkeeping for
-        # callable column attributes, which these tables do not have.
-        for name in self.table.shown_columns:
-            yield self.get_cell(name)
-
-    def get_cell(self, name: str) -> Any:
-        if name not in self._rendered:
-            self._rendered[name] = self._render(name)
-        return self._rendered[name]
-
-    def _render(self, name: str) -> Any:
-        # Hand-written: django-tables2's generic path (accessor resolution and signature
-        # inspection for every cell) costs more than 15 % of a list page.
-        bound_column = self.table.shown_columns[name]
-        value = getattr(self.record, str(bound_column.accessor))
-        if value in bound_column.column.empty_values:
-            return bound_column.default
-        content = bound_column.render(value)
-        if not bound_column.link:
-            return content
-        url = bound_column.link.compose_url(record=self.record, value=value, table=self.table)
-        return format_html('<a href="{}">{}</a>', url, content) if url else content
-
-
 class DashboardTable(tables.Table):
-    """A table whose page of rows is made once, so that each row renders its cells once."""
+    """Every table of the dashboard, drawn by templates/tables/table.html (settings)."""
 
-    shown_columns: dict[str, BoundColumn]
-
-    def as_html(self, request: HttpRequest) -> SafeString:
-        """The table drawn by its template (templates/tables/), for a page to show.
-
-        The pages are Jinja2 templates, where django-tables2's {% render_table %} tag does
-        not exist: the view draws the table and the page shows the HTML.
-        """
-        self.before_render(request)
-        template = engines["jinja2"].get_template(self.template_name)
-        return mark_safe(template.render({"table": self}, request))  # noqa: S308 (autoescaped)
-
-    def paginate(self, *args: Any, **kwargs: Any) -> None:
-        super().paginate(*args, **kwargs)
-        # By name, in order: BoundColumns looks a name up by walking every column.
-        self.shown_columns = {column.name: column for column in self.columns}
-        rows = self.page.object_list.data
-        self.page.object_list = [CellsOnceRow(record, table=self) for record in rows]
+    # The pager's label: "Pages of plans".
+    pager_label = "rows"
 
 
 class PlanTable(DashboardTable):
@@ -266,20 +191,16 @@ class PlanTable(DashboardTable):
         super().__init__(*args, **kwargs)
         self.back = back
 
-    @stated_signature
     def render_name(self, value: str) -> str:
         return value or "(unnamed plan)"
 
-    @stated_signature
     def render_status(self, value: str) -> SafeString:
         return status_badge(value)
 
-    @stated_signature
     def render_frequency(self, value: str | None) -> str:
         return frequency_label(value)
 
 
-@stated_signature
 def _link_to_mailbox(value: str) -> str | None:
     return mailto_url(value)
 
@@ -289,7 +210,6 @@ class UserTable(DashboardTable):
     email = tables.Column(default="—", linkify=_link_to_mailbox)
 
     class Meta:
-        template_name = "tables/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
@@ -299,7 +219,6 @@ class DepartmentTable(DashboardTable):
     name = tables.Column(verbose_name="Department", default="—")
 
     class Meta:
-        template_name = "tables/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."
