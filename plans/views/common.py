@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
 
+from plans import services
+
 
 class HtmxHttpRequest(HttpRequest):
     """A request as django_htmx.middleware.HtmxMiddleware leaves it."""
@@ -36,9 +38,21 @@ def view_plans_required(view: View) -> View:
             response = render(request, "405.html", status=405)
             response["Allow"] = "GET, HEAD"
             return response
+        if request.GET.get("refresh") == "1":
+            take_refresh(request)
         return view(request, *args, **kwargs)
 
     return _permission_required(guarded)
+
+
+def take_refresh(request: HttpRequest) -> None:
+    """Refresh (`?refresh=1`): this request's client bypasses the shared cache, the page passes
+    `refresh=1` on to the fragments it loads (`request.refreshing`), and the links it draws
+    from the query (pager, sort, filters) leave it out, so following them does not refresh."""
+    services.client_for(request)  # bound now, while the query still says refresh
+    request.refreshing = True  # type: ignore[attr-defined]
+    request.GET = request.GET.copy()
+    request.GET.pop("refresh")
 
 
 def without_refresh(request: HttpRequest) -> HttpResponse | None:
