@@ -51,8 +51,9 @@ def take_refresh(request: HttpRequest) -> None:
     from the query (pager, sort, filters) leave it out, so following them does not refresh."""
     services.client_for(request)  # bound now, while the query still says refresh
     request.refreshing = True  # type: ignore[attr-defined]
-    request.GET = request.GET.copy()
-    request.GET.pop("refresh")
+    query = request.GET.copy()
+    del query["refresh"]
+    request.GET = query  # type: ignore[assignment]
 
 
 def without_refresh(request: HttpRequest) -> HttpResponse | None:
