@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 
 from plans import services
 from plans.exceptions import UpstreamError
-from plans.views.plan_list import list_filters_in_use
+from plans.filters import list_filters_in_use
 
 
 class PrivateResponsesMiddleware:

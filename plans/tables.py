@@ -1,21 +1,22 @@
-"""Tables of plans, users and departments (django-tables2), drawn by templates/tables/table.html."""
+"""Tables of plans, people and their plans, users and departments (django-tables2), drawn by
+templates/tables/table.html (settings.DJANGO_TABLES2_TEMPLATE) with {% render_table %}."""
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 from django_tables2.data import TableData, TableListData
 from django_tables2.utils import OrderBy
 
 from plans import services
-from plans.api.pages import WholeSet
 from plans.labels import frequency_label, frequency_sort_key, status_label
-
-RenderFunction = TypeVar("RenderFunction", bound=Callable[..., Any])
 
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
 
@@ -37,6 +38,11 @@ def plan_url(api_id: str, *, back: str = "") -> str | None:
     return f"{url}?{urlencode({'back': back})}" if back else url
 
 
+def person_url(name: str, api_id: str) -> str:
+    """The people page with this person chosen (their name finds them again upstream)."""
+    return f"{reverse('people')}?{urlencode({'name': name, 'person': api_id})}"
+
+
 def mailto_url(email: str) -> str | None:
     """A mailto: URL for a plausible address; None for anything else (shown as plain text)."""
     if "@" not in email or any(ch.isspace() or ch in "<>\"'" for ch in email):
@@ -44,19 +50,16 @@ def mailto_url(email: str) -> str | None:
     return f"mailto:{quote(email, safe='@.+-_')}"
 
 
-# Sort keys of a whole column: (groups, ranks), one of each per value. The groups keep
-# their order whichever the direction; the ranks sort within them.
+def _text_key(value: object) -> tuple[int, str]:
+    """Case-insensitive text; empty values in a group of their own after the others."""
+    text = str(value or "").casefold()
+    return (0 if text else 1, text)
 
 
-def _text_sort_keys(values: list[object]) -> tuple[list[int], list[str]]:
-    """Case-insensitive text, empty values in a group of their own after the others."""
-    ranks = [str(value or "").casefold() for value in values]
-    return [0 if rank else 1 for rank in ranks], ranks
-
-
-def _frequency_sort_keys(values: list[object]) -> tuple[list[int], list[tuple[int, str]]]:
-    keys = [frequency_sort_key(value if isinstance(value, str) else None) for value in values]
-    return [group for group, _, _ in keys], [(interval, text) for _, interval, text in keys]
+def _frequency_key(value: object) -> tuple[int, tuple[int, str]]:
+    """By interval (plans.labels), unknown wordings next, one-offs last."""
+    group, interval, text = frequency_sort_key(value if isinstance(value, str) else None)
+    return (group, (interval, text))
 
 
 class _PlanNames:
@@ -112,58 +115,26 @@ class PlanListData(_PlanNames, TableListData):
     """Every matching plan, in memory: the list's path when it filters locally or sorts.
 
     Sorting is case-insensitive and stable (ties keep the API's order); frequencies sort
-    by interval (plans.labels). Empty values (a plan without a template, a one-off
-    plan's frequency) and unknown frequencies stay after the others in either direction.
-
-    Plans selected from a whole set as `selection` says keep each order with that set
-    (WholeSet.derived): paging through a sorted list of thousands sorts it once.
+    by interval. Empty values (a plan without a template, a one-off plan's frequency) and
+    unknown frequencies stay after the others in either direction, which django-tables2's
+    own list sorting (plain comparison of the values) does not do.
     """
 
-    SORT_KEYS: dict[str, Callable[[list[object]], tuple[list[int], list[Any]]]] = {
-        "frequency": _frequency_sort_keys
-    }
+    SORT_KEYS: dict[str, Callable[[object], tuple[int, Any]]] = {"frequency": _frequency_key}
 
-    def __init__(
-        self,
-        plans: Sequence[services.PlanSummary],
-        *,
-        selected_from: WholeSet[services.PlanSummary] | None = None,
-        selection: Hashable = None,
-    ) -> None:
+    def __init__(self, plans: Sequence[services.PlanSummary]) -> None:
         super().__init__(list(plans))  # a copy: sorting reorders it in place
-        self._selected_from = selected_from
-        self._selection = selection
 
     def order_by(self, aliases: Any) -> None:
-        if not aliases:
-            return
-        if self._selected_from is None:
-            self.data[:] = self._sorted(aliases)
-            return
-        key = ("order", self._selection, tuple(str(alias) for alias in aliases))
-        self.data[:] = self._selected_from.derived(key, lambda: self._sorted(aliases))
-
-    def _sorted(self, aliases: Any) -> list[services.PlanSummary]:
-        plans = list(self.data)
-        for alias in reversed(aliases):  # least significant key first: stable sorts compose
+        for alias in reversed(aliases):  # least significant first: stable sorts compose
             order = OrderBy(alias)
-            # Plans are dataclasses and every column reads one field: getattr, not
-            # Accessor.resolve, whose generality is most of the cost of sorting 5,000 plans.
-            field = str(self.table.columns[order.bare].accessor)
-            values = [getattr(plan, field) for plan in plans]
-            groups, ranks = self.SORT_KEYS.get(order.bare, _text_sort_keys)(values)
-            # Positions within each group in the requested direction, the groups always in
-            # order; keyed by list lookups, which cost no Python call per plan.
-            positions = sorted(
-                range(len(values)), key=ranks.__getitem__, reverse=order.is_descending
-            )
-            positions.sort(key=groups.__getitem__)
-            plans = [plans[position] for position in positions]
-        return plans
-
-
-def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
-    return plan_url(record.api_id, back=table.back)
+            accessor = self.table.columns[order.bare].accessor
+            key = self.SORT_KEYS.get(order.bare, _text_key)
+            keyed = [(key(accessor.resolve(plan)), plan) for plan in self.data]
+            # Within each group in the asked direction; the groups always in order.
+            keyed.sort(key=lambda pair: pair[0][1], reverse=order.is_descending)
+            keyed.sort(key=lambda pair: pair[0][0])
+            self.data[:] = [plan for _key, plan in keyed]
 
 
 class DashboardTable(tables.Table):
@@ -171,6 +142,10 @@ class DashboardTable(tables.Table):
 
     # The pager's label: "Pages of plans".
     pager_label = "rows"
+
+
+def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
+    return plan_url(record.api_id, back=table.back)
 
 
 class PlanTable(DashboardTable):
@@ -181,10 +156,12 @@ class PlanTable(DashboardTable):
     status = tables.Column(empty_values=())
     frequency = tables.Column(empty_values=())
 
+    pager_label = "plans"
+
     class Meta:
-        template_name = "tables/plans.html"
         order_by_field = "sort"
-        attrs = {"class": "table table-hover align-middle plans-table"}
+        # table-cards: a card per row on phones (dashboard.css).
+        attrs = {"class": "table table-hover align-middle plans-table table-cards"}
         empty_text = "No plans match these filters."
 
     def __init__(self, *args: Any, back: str = "", **kwargs: Any) -> None:
@@ -199,6 +176,100 @@ class PlanTable(DashboardTable):
 
     def render_frequency(self, value: str | None) -> str:
         return frequency_label(value)
+
+
+def _department_names(departments: Sequence[services.Department]) -> str:
+    return ", ".join(department.name for department in departments) or "—"
+
+
+class PeopleTable(DashboardTable):
+    """People whose name matches a search, each linking to the plans they are in."""
+
+    name = tables.Column(empty_values=())
+    email = tables.Column(verbose_name="E-mail", default="—")
+    departments = tables.Column(empty_values=())
+    manager = tables.Column(accessor="manager__name", default="—")
+
+    pager_label = "people"
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "table table-sm align-middle table-cards"}
+
+    def render_name(self, value: str, record: services.Person) -> SafeString:
+        # Linked by hand, not with linkify: a leaver's badge follows the link, outside it.
+        name = value or "—"
+        cell = format_html('<a href="{}">{}</a>', person_url(value, record.api_id), name)
+        if not record.api_id:
+            cell = format_html("{}", name)
+        if record.active is False:
+            cell = format_html('{} <span class="badge text-bg-light">inactive</span>', cell)
+        return cell
+
+    def render_departments(self, value: Sequence[services.Department]) -> str:
+        return _department_names(value)
+
+
+def _link_to_plan_for(record: services.PersonPlan, table: "PersonPlanTable") -> str | None:
+    url = plan_url(record.plan_api_id)
+    return f"{url}?{urlencode({'q': table.person.name})}" if url else None
+
+
+def _standing_detail(standing: services.Standing) -> SafeString | str:
+    """Completed: when. Otherwise the stage, and when the conversation last moved."""
+    if standing.state == services.COMPLETED:
+        return format_html("on {}", _time(standing.completed)) if standing.completed else "—"
+    moved = format_html(", last moved {}", _time(standing.moved)) if standing.moved else ""
+    return format_html("{}{}", standing.stage or "—", moved)
+
+
+def _time(when: Any) -> SafeString:
+    local = localtime(when)
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j M Y")
+    )
+
+
+class PersonPlanTable(DashboardTable):
+    """The plans a person is in and where they stand; each links to the plan searched for them."""
+
+    plan_name = tables.Column(verbose_name="Plan", empty_values=(), linkify=_link_to_plan_for)
+    template_name = tables.Column(verbose_name="Template", default="—")
+    state = tables.Column(accessor="standing", verbose_name="State")
+    stage = tables.Column(accessor="standing", verbose_name="Stage and date")
+    rounds = tables.Column(
+        accessor="standing__rounds_completed",
+        verbose_name="Rounds completed",
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+    )
+
+    pager_label = "plans"
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "table table-sm align-middle table-cards"}
+
+    def __init__(self, *args: Any, person: services.Person, **kwargs: Any) -> None:
+        super().__init__(
+            *args,
+            empty_text=f"{person.name or 'This person'} has no conversations in any plan yet.",
+            **kwargs,
+        )
+        self.person = person
+
+    def render_plan_name(self, value: str) -> str:
+        return value or "(unnamed plan)"
+
+    def render_state(self, value: services.Standing) -> SafeString:
+        return format_html(
+            '<span class="badge participation-{}">{}</span>', value.state, value.state_label
+        )
+
+    def render_stage(self, value: services.Standing) -> SafeString | str:
+        return _standing_detail(value)
+
+    def render_rounds(self, value: int) -> str:
+        return intcomma(value)
 
 
 def _link_to_mailbox(value: str) -> str | None:

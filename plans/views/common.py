@@ -1,11 +1,10 @@
-"""What every plan page shares: the permission gate, Refresh's clean URL, htmx's Vary header,
-landing on a page that exists."""
+"""What every plan page shares: the permission gate, Refresh, htmx's Vary header, the page for
+a query its form refuses, landing on a page that exists."""
 
 import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -17,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
 
 from plans import services
+from plans.tables import person_url as person_url  # the plan page's links to people
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -57,7 +57,10 @@ def take_refresh(request: HttpRequest) -> None:
 
 
 def without_refresh(request: HttpRequest) -> HttpResponse | None:
-    """After a Refresh (cache bypassed, fresh copy stored), land on the clean URL."""
+    """After a Refresh (cache bypassed, fresh copy stored), land on the clean URL.
+
+    Only the plan page still calls it; take_refresh replaces it.
+    """
     if request.GET.get("refresh") != "1":
         return None
     query = request.GET.copy()
@@ -78,6 +81,16 @@ def for_htmx(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Pages that answer htmx with a part of themselves vary on its request header."""
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def invalid_query(
+    request: HttpRequest, template_name: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A query the page's form refuses: the page with the form and its errors, as a 400.
+
+    Nothing reached the API: the form vets every parameter first.
+    """
+    return for_htmx(request, render(request, template_name, context, status=400))
 
 
 def with_page(request: HttpRequest, param: str, page: int) -> HttpResponse:
@@ -102,10 +115,6 @@ def past_the_end(
         else f"There is no page {asked} of {what}: they all fit on this page.",
     )
     return with_page(request, param, last)
-
-
-def person_url(name: str, api_id: str) -> str:
-    return f"{reverse('people')}?{urlencode({'name': name, 'person': api_id})}"
 
 
 _permission_required = permission_required("plans.view_plans", raise_exception=True)

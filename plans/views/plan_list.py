@@ -1,11 +1,12 @@
 """The plan list, its template suggestions and its CSV export."""
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import EmptyPage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,62 +18,45 @@ from plans import services
 from plans.exceptions import TooManyRows, UpstreamError
 from plans.exports import csv_response
 from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
-from plans.forms import (
-    list_query,
-)
+from plans.forms import list_query
 from plans.labels import frequency_label, status_label
-from plans.tables import (
-    PlanListData,
-    PlanPageData,
-    PlanTable,
-    plan_url,
-)
+from plans.tables import PlanListData, PlanPageData, PlanTable, plan_url
 from plans.views.common import (
     HtmxHttpRequest,
     for_htmx,
+    invalid_query,
     log,
     past_the_end,
     url_without,
     view_plans_required,
-    without_refresh,
 )
 
 
-def _all_matching_plans(
-    filterset: PlanFilter, client: services.Client, *, back: str = ""
-) -> PlanTable:
-    """A table over every plan that passes the filters, sorted as the URL says.
-
-    The selection and its order are kept with the set of plans (WholeSet.derived), so
-    paging through thousands of plans selects and sorts them once.
-    """
-    plans = services.plan_list_all(client=client, **filterset.upstream_params())
-    filterset.offer_frequencies(plans)
-    selection = ("selection", *filterset.local_filters())
-    selected = plans.derived(selection, lambda: filterset.filter_plans(plans))
-    data = PlanListData(selected, selected_from=plans, selection=selection)
-    return PlanTable(data, order_by=filterset.sort or None, back=back)
-
-
-def _too_many_plans(
-    request: HttpRequest, filterset: PlanFilter, error: TooManyRows
-) -> HttpResponse:
-    """The list page without a table, saying so and offering the ways to narrow it."""
-    filterset.offer_frequencies(())
-    context = {
-        "filter": filterset,
-        "too_many": error,
-        "without_local_options_url": url_without(
-            request, "plans:list", "status", "frequency", "sort"
-        ),
-    }
-    response = render(request, "plans/plan_list.html", context, status=error.status_code)
-    return for_htmx(request, response)
-
-
-def _list_url(query: list[tuple[str, object]]) -> str:
+def _list_url(query: list[tuple[str, Any]]) -> str:
     url = reverse("plans:list")
     return f"{url}?{urlencode(query)}" if query else url
+
+
+def _all_matching_plans(filterset: PlanFilter, client: services.Client) -> PlanListData:
+    """Every plan that passes the filters (the API filters by name and template only)."""
+    plans = services.plan_list_all(client=client, **filterset.upstream_params())
+    filterset.offer_frequencies(plans)
+    return PlanListData(filterset.filter_plans(plans))
+
+
+def _choose_template(filterset: PlanFilter, client: services.Client) -> None:
+    """Send the API the exact name of the template asked for (see PlanFilter.choose_template).
+
+    Without the templates list (the API failing on it) the name goes as typed: the
+    plans call that follows reports the API's trouble itself.
+    """
+    if not filterset.form.cleaned_data.get("template_name"):
+        return
+    try:
+        templates = services.template_list(client=client)
+    except UpstreamError:
+        return
+    filterset.choose_template(template.name for template in templates)
 
 
 def _corrected_page_size(request: HttpRequest) -> HttpResponse | None:
@@ -97,19 +81,35 @@ def _corrected_page_size(request: HttpRequest) -> HttpResponse | None:
     return redirect(f"{request.path}?{query.urlencode()}")
 
 
-def _choose_template(filterset: PlanFilter, client: services.Client) -> None:
-    """Send the API the exact name of the template asked for (see PlanFilter.choose_template).
+def _invalid_filters(request: HttpRequest, filterset: PlanFilter) -> HttpResponse:
+    filterset.offer_frequencies(())
+    return invalid_query(request, "plans/plan_list.html", {"filter": filterset})
 
-    Without the templates list (the API failing on it) the name goes as typed: the
-    plans call that follows reports the API's trouble itself.
-    """
-    if not filterset.form.cleaned_data.get("template_name"):
-        return
-    try:
-        templates = services.template_list(client=client)
-    except UpstreamError:
-        return
-    filterset.choose_template(template.name for template in templates)
+
+def _too_many_plans(
+    request: HttpRequest, filterset: PlanFilter, error: TooManyRows
+) -> HttpResponse:
+    """The list page without a table, saying so and offering the ways to narrow it."""
+    filterset.offer_frequencies(())
+    context = {
+        "filter": filterset,
+        "too_many": error,
+        "without_local_options_url": url_without(
+            request, "plans:list", "status", "frequency", "sort"
+        ),
+    }
+    return _render_list(request, context, status=error.status_code)
+
+
+def _render_list(
+    request: HtmxHttpRequest, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """The list page; for htmx (the filter form applied on change) its results alone."""
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "plans/plan_list.html#results", context, status=status)
+    else:
+        response = render(request, "plans/plan_list.html", context, status=status)
+    return for_htmx(request, response)
 
 
 @view_plans_required
@@ -118,9 +118,7 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
         return corrected
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
-        filterset.offer_frequencies(())
-        response = render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
-        return for_htmx(request, response)
+        return _invalid_filters(request, filterset)
 
     client = services.client_for(request)
     _choose_template(filterset, client)
@@ -130,7 +128,7 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     if filterset.needs_all_plans:
         # The API cannot filter by status or frequency, nor sort: read every match.
         try:
-            table = _all_matching_plans(filterset, client, back=back)
+            data: PlanListData | PlanPageData = _all_matching_plans(filterset, client)
         except TooManyRows as error:
             return _too_many_plans(request, filterset, error)
     else:
@@ -141,33 +139,28 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
             page=filterset.page,
             per_page=filterset.per_page,
         )
-        table = PlanTable(data, back=back)
+    table = PlanTable(data, order_by=filterset.sort or None, back=back)
     try:
         table.paginate(page=filterset.page, per_page=filterset.per_page)
     except EmptyPage:
         last = table.paginator.num_pages
         return past_the_end(request, "page", filterset.page, last, "these results")
-    if redirect_response := without_refresh(request):
-        return redirect_response
-    if not filterset.needs_all_plans:
+    if isinstance(data, PlanPageData):
         filterset.offer_frequencies(data.fetch().plans)
-    page = table.page
-    chips = [
-        (label, value, url_without(request, "plans:list", param))
-        for param, label, value in filterset.active_filters()
-    ]
-    in_use = [name for name, _label, _value in filterset.active_filters()]
+    if request.htmx:
+        # The form sends its empty fields too: the links drawn from the query (pager,
+        # sort, chips) follow the clean URL htmx shows instead.
+        request.GET = QueryDict(urlencode(clean_query))
     export_query = [
         (name, value) for name, value in clean_query if name not in ("per_page", "page")
     ]
     context = {
         "filter": filterset,
-        "filters_in_use": len(in_use),
-        "table": table.as_html(request),
-        "count": table.paginator.count,
-        "first": page.start_index(),
-        "last": page.end_index(),
-        "chips": chips,
+        "table": table,
+        "chips": [
+            (label, value, url_without(request, "plans:list", param))
+            for param, label, value in filterset.active_filters()
+        ],
         # Unsorted, the list is the API's order (one call a page): say so, sorting a click away.
         "sort_by_name_url": _list_url(
             [(name, value) for name, value in clean_query if name != "page"] + [("sort", "name")]
@@ -175,30 +168,17 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
         if not filterset.sort and table.paginator.count > 1
         else "",
         "clear_filters_url": url_without(request, "plans:list", *filterset.filters),
-        "export_url": f"{reverse('plans:export')}?{urlencode(export_query)}"
-        if export_query
-        else reverse("plans:export"),
+        "export_url": _export_url(export_query),
     }
+    response = _render_list(request, context)
     if request.htmx and not request.htmx.history_restore_request:
-        # The filter form applied on change: swap the results, show the clean URL.
-        response = render(request, "plans/plan_list_results.html", context)
-        return for_htmx(request, push_url(response, _list_url(clean_query)))
-    return for_htmx(request, render(request, "plans/plan_list.html", context))
+        push_url(response, _list_url(clean_query))
+    return response
 
 
-def list_filters_in_use(request: HttpRequest) -> list[tuple[str, str]]:
-    """(label, value) of the plan list's filters in this request, for its error page.
-
-    The list's error page names them and links to the list without them, which may work
-    where the filtered list did not.
-    """
-    match = request.resolver_match
-    if not match or match.view_name not in ("plans:list", "plans:export"):
-        return []
-    filterset = PlanFilter(request.GET)
-    if not filterset.is_valid():
-        return []
-    return [(label, value) for _name, label, value in filterset.active_filters()]
+def _export_url(query: list[tuple[str, Any]]) -> str:
+    url = reverse("plans:export")
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @view_plans_required
@@ -206,7 +186,7 @@ def template_options(request: HttpRequest) -> HttpResponse:
     """The organisation's templates as <option>s for the list's template field (htmx)."""
     templates = services.template_list(client=services.client_for(request))
     names = sorted({t.name for t in templates if t.name and not t.deleted}, key=fold)
-    return render(request, "plans/template_options.html", {"names": names})
+    return render(request, "plans/plan_list.html#template-options", {"names": names})
 
 
 def _export_name(filterset: PlanFilter) -> str:
@@ -226,24 +206,25 @@ def plan_export(request: HttpRequest) -> HttpResponseBase:
     """
     filterset = PlanFilter(request.GET)
     if not filterset.is_valid():
-        filterset.offer_frequencies(())
-        return render(request, "plans/plan_list.html", {"filter": filterset}, status=400)
+        return _invalid_filters(request, filterset)
     client = services.client_for(request)
     _choose_template(filterset, client)
     plans: Iterable[services.PlanSummary]
-    try:
-        if filterset.needs_all_plans:
-            table = _all_matching_plans(filterset, client)
-            plans, row_count = table.data, len(table.data)
-        else:
+    if filterset.needs_all_plans:
+        try:
+            data = _all_matching_plans(filterset, client)
+        except TooManyRows as error:
+            return _too_many_plans(request, filterset, error)
+        # The table sorts the plans as the list shows them.
+        table = PlanTable(data, order_by=filterset.sort or None)
+        plans, row_count = table.data, len(table.data)
+    else:
+        try:
             stream = services.plan_stream(client=client, **filterset.upstream_params())
-            plans, row_count = _aborting_on_failure(stream.items), stream.count
-    except TooManyRows as error:
-        return _too_many_plans(request, filterset, error)
-    try:
-        audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=row_count)
-    except audit.AuditUnavailable as error:
-        return audit.refusal(request, error)
+        except TooManyRows as error:
+            return _too_many_plans(request, filterset, error)
+        plans, row_count = _aborting_on_failure(stream.items), stream.count
+    audit.record(request, action=audit.Action.EXPORT_PLANS, row_count=row_count)
     header = ["Plan", "Template", "Status", "Frequency", "Plan ID", "Template ID", "Link"]
     # What build_absolute_uri() puts before a path, worked out once for every row.
     origin = request.build_absolute_uri("/").removesuffix("/")
