@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from plans import services
 from plans.charts import overview_charts
-from plans.views.common import view_plans_required, without_refresh
+from plans.views.common import view_plans_required
 
 
 @view_plans_required
@@ -14,8 +14,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     charts. A failed plan set is the usual error page; failed conversation counts show
     inside their own chart only."""
     summary = services.organisation_overview(client=services.client_for(request))
-    if redirect_response := without_refresh(request):
-        return redirect_response
     context = {
         "charts": overview_charts(summary),
         "conversations_error": summary.conversations_error,
