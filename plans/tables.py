@@ -140,8 +140,9 @@ class PlanListData(_PlanNames, TableListData):
 class DashboardTable(tables.Table):
     """Every table of the dashboard, drawn by templates/tables/table.html (settings)."""
 
-    # The pager's label: "Pages of plans".
-    pager_label = "rows"
+    # The pager's label, "Pages of plans" (tables/table.html); without one, the table's
+    # prefix names it ("users_": "Pages of users"), else "Pages of items".
+    pager_label = ""
 
 
 def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
