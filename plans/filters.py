@@ -55,7 +55,7 @@ no_control_characters = RegexValidator(
 class PageSizeSelect(forms.Select):
     """The page size select, showing the default size chosen when the URL names none."""
 
-    def format_value(self, value: Any) -> list[str]:
+    def format_value(self, value: Any) -> Any:
         return super().format_value(value or DEFAULT_PER_PAGE)
 
 

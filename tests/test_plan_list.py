@@ -264,7 +264,6 @@ def test_it_sorts_case_insensitively_and_stably(admin_client, upstream, sort, fi
     ]
     expect_all(upstream, items=items)
     response = admin_client.get(f"/plans/?sort={sort}")
-    html = response.content.decode()
     assert row_names(response)[:3] == first_three
 
 

@@ -167,7 +167,7 @@ def test_a_page_of_users_or_departments_renders_its_cells_as_django_tables2_does
 
 def test_people_found_link_to_their_plans_and_say_who_has_left():
     people = [
-        Person("582:1", "Mia <Park>", "mia@example.com", (Department("442:1", "R&D"),), None, False),
+        Person("582:1", "Mia <Park>", "mia@example.com", (Department("1", "R&D"),), None, False),
         Person("", "", "", (), Manager("582:9", "Boss", ""), None),
     ]
     assert [cells(row) for row in rows(PeopleTable(people))] == [

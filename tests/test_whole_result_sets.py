@@ -21,8 +21,6 @@ from plans.api import caching
 from plans.api.client import Client
 from plans.api.pages import WholeSet
 from plans.exceptions import TooManyRows, UpstreamUnavailable
-from plans.filters import PlanFilter
-from plans.tables import PlanListData
 from tests.helpers import AUTH_HEADER, PLANS_URL, expect_all, make_client, plan_item, plan_page
 
 pytestmark = pytest.mark.django_db

@@ -87,7 +87,7 @@ def _invalid_filters(request: HttpRequest, filterset: PlanFilter) -> HttpRespons
 
 
 def _too_many_plans(
-    request: HttpRequest, filterset: PlanFilter, error: TooManyRows
+    request: HtmxHttpRequest, filterset: PlanFilter, error: TooManyRows
 ) -> HttpResponse:
     """The list page without a table, saying so and offering the ways to narrow it."""
     filterset.offer_frequencies(())
@@ -196,7 +196,7 @@ def _export_name(filterset: PlanFilter) -> str:
 
 
 @view_plans_required
-def plan_export(request: HttpRequest) -> HttpResponseBase:
+def plan_export(request: HtmxHttpRequest) -> HttpResponseBase:
     """Every plan of the list's current filters and sort order, as CSV.
 
     Filtered by status or frequency, or sorted, every plan is read before the download
