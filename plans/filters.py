@@ -64,7 +64,6 @@ class PagingForm(forms.Form):
 
     # Filters first, then the page size, as the form shows them.
     field_order = ["name", "template_name", "status", "frequency", "per_page", "page", "sort"]
-    label_suffix = ""
 
     page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
     per_page = forms.TypedChoiceField(
@@ -81,7 +80,7 @@ class PagingForm(forms.Form):
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{"label_suffix": "", **kwargs})
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
