@@ -3,12 +3,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from plans import health, views
+from plans import health
 from plans.login import LoginView
+from plans.views import overview, people
 from sso.views import LogoutView, password_login_switch
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", overview.overview, name="overview"),
     # Only log in and log out from django.contrib.auth: its password-reset views need
     # no login and would send mail; an administrator resets passwords in the admin.
     path("accounts/login/", password_login_switch(LoginView.as_view()), name="login"),
@@ -24,7 +25,7 @@ urlpatterns = [
     # Single sign-on: /oidc/authenticate/ and the provider's redirect URI /oidc/callback/.
     path("oidc/", include("sso.urls")),
     path("plans/", include("plans.urls")),
-    path("people/", views.people, name="people"),
+    path("people/", people.people, name="people"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

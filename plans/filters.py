@@ -20,6 +20,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
+from django.http import HttpRequest
 
 from plans.labels import ONE_OFF_LABEL, STATUS_LABELS, frequency_sort_key
 from plans.models import Plan
@@ -51,6 +52,13 @@ no_control_characters = RegexValidator(
 )
 
 
+class PageSizeSelect(forms.Select):
+    """The page size select, showing the default size chosen when the URL names none."""
+
+    def format_value(self, value: Any) -> Any:
+        return super().format_value(value or DEFAULT_PER_PAGE)
+
+
 class PagingForm(forms.Form):
     """Base form of the FilterSet: the paging parameters every list URL may carry."""
 
@@ -64,10 +72,18 @@ class PagingForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # any value is allowed
+        widget=PageSizeSelect,
     )
 
-    # Set by the table's column header links (django-tables2, order_by_field = "sort").
-    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+    # Set by the table's column header links (django-tables2, order_by_field = "sort"),
+    # and kept by the filter form while filters change.
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"label_suffix": "", **kwargs})
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
 
     def clean_page(self) -> int:
         return int(self.cleaned_data["page"] or 1)
@@ -78,6 +94,7 @@ class PlanFilter(django_filters.FilterSet):
         label="Plan name",
         max_length=MAX_FILTER_LENGTH,
         validators=[no_control_characters],
+        widget=forms.SearchInput,
     )
     # A choice of the organisation's templates (offered by a datalist), but any text is
     # accepted: an old bookmark's value still filters. choose_template() turns a typed
@@ -86,6 +103,8 @@ class PlanFilter(django_filters.FilterSet):
         label="Template",
         max_length=MAX_FILTER_LENGTH,
         validators=[no_control_characters],
+        # htmx fills the datalist with the organisation's templates (plan_list.html).
+        widget=forms.SearchInput(attrs={"list": "template-options", "autocomplete": "off"}),
     )
 
     status = django_filters.ChoiceFilter(
@@ -124,9 +143,16 @@ class PlanFilter(django_filters.FilterSet):
         same = [name for name in names if fold(name) == wanted]
         containing = [name for name in names if wanted in fold(name)]
         if len(same) == 1:
-            self.form.cleaned_data["template_name"] = same[0]
+            self._choose_template(same[0])
         elif not same and len(containing) == 1:
-            self.form.cleaned_data["template_name"] = containing[0]
+            self._choose_template(containing[0])
+
+    def _choose_template(self, name: str) -> None:
+        # The field shows the name chosen too, not the one typed.
+        self.form.cleaned_data["template_name"] = name
+        data = self.form.data.copy()
+        data["template_name"] = name
+        self.form.data = data
 
     def clean_query(self) -> list[tuple[str, Any]]:
         """The list's parameters without empty or default values, as a URL should carry them."""
@@ -210,3 +236,18 @@ def _has_frequency(plan: PlanSummary, frequency: str) -> bool:
     if frequency == ONE_OFF:
         return plan.frequency is None
     return (plan.frequency or "").casefold() == frequency.casefold()
+
+
+def list_filters_in_use(request: HttpRequest) -> list[tuple[str, str]]:
+    """(label, value) of the plan list's filters in this request, for its error page.
+
+    The list's error page names them and links to the list without them, which may work
+    where the filtered list did not.
+    """
+    match = request.resolver_match
+    if not match or match.view_name not in ("plans:list", "plans:export"):
+        return []
+    filterset = PlanFilter(request.GET)
+    if not filterset.is_valid():
+        return []
+    return [(label, value) for _name, label, value in filterset.active_filters()]

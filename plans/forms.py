@@ -171,6 +171,7 @@ class PeopleForm(forms.Form):
         max_length=MAX_FILTER_LENGTH,
         required=False,
         validators=[no_control_characters],
+        widget=forms.SearchInput(attrs={"class": "form-control"}),
     )
     person = forms.CharField(
         max_length=MAX_ID_LENGTH, required=False, validators=[no_control_characters]

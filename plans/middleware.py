@@ -30,7 +30,7 @@ from django.views import defaults
 import audit
 from plans import services
 from plans.exceptions import UpstreamError
-from plans.views import list_filters_in_use
+from plans.filters import list_filters_in_use
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 

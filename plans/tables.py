@@ -1,32 +1,26 @@
-"""Tables of plans, users and departments (django-tables2), drawn in Jinja2 by
-templates/tables/table.html (the plans', with their phone cards, by tables/plans.html)."""
+"""Tables of plans, people and their plans, users and departments (django-tables2), drawn by
+templates/tables/table.html (settings.DJANGO_TABLES2_TEMPLATE) with {% render_table %}."""
 
-import functools
-import inspect
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
-from django.http import HttpRequest
-from django.template import engines
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
-from django_tables2.columns import BoundColumn
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 from django_tables2.data import TableData, TableListData
-from django_tables2.rows import BoundRow
 from django_tables2.utils import OrderBy
 
 from plans import services
 from plans.labels import frequency_label, frequency_sort_key, status_label
 
-RenderFunction = TypeVar("RenderFunction", bound=Callable[..., Any])
-
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
 
 
-@functools.lru_cache(maxsize=64)  # a list shows a handful of statuses, row after row
 def status_badge(status: str | None) -> SafeString:
     css = STATUS_BADGES.get(status or "", "text-bg-light border")
     return format_html('<span class="badge {}">{}</span>', css, status_label(status))
@@ -44,6 +38,11 @@ def plan_url(api_id: str, *, back: str = "") -> str | None:
     return f"{url}?{urlencode({'back': back})}" if back else url
 
 
+def person_url(name: str, api_id: str) -> str:
+    """The people page with this person chosen (their name finds them again upstream)."""
+    return f"{reverse('people')}?{urlencode({'name': name, 'person': api_id})}"
+
+
 def mailto_url(email: str) -> str | None:
     """A mailto: URL for a plausible address; None for anything else (shown as plain text)."""
     if "@" not in email or any(ch.isspace() or ch in "<>\"'" for ch in email):
@@ -51,19 +50,16 @@ def mailto_url(email: str) -> str | None:
     return f"mailto:{quote(email, safe='@.+-_')}"
 
 
-# Sort keys of a whole column: (groups, ranks), one of each per value. The groups keep
-# their order whichever the direction; the ranks sort within them.
+def _text_key(value: object) -> tuple[int, str]:
+    """Case-insensitive text; empty values in a group of their own after the others."""
+    text = str(value or "").casefold()
+    return (0 if text else 1, text)
 
 
-def _text_sort_keys(values: list[object]) -> tuple[list[int], list[str]]:
-    """Case-insensitive text, empty values in a group of their own after the others."""
-    ranks = [str(value or "").casefold() for value in values]
-    return [0 if rank else 1 for rank in ranks], ranks
-
-
-def _frequency_sort_keys(values: list[object]) -> tuple[list[int], list[tuple[int, str]]]:
-    keys = [frequency_sort_key(value if isinstance(value, str) else None) for value in values]
-    return [group for group, _, _ in keys], [(interval, text) for _, interval, text in keys]
+def _frequency_key(value: object) -> tuple[int, tuple[int, str]]:
+    """By interval (plans.labels), unknown wordings next, one-offs last."""
+    group, interval, text = frequency_sort_key(value if isinstance(value, str) else None)
+    return (group, (interval, text))
 
 
 class _PlanNames:
@@ -119,116 +115,38 @@ class PlanListData(_PlanNames, TableListData):
     """Every matching plan, in memory: the list's path when it filters locally or sorts.
 
     Sorting is case-insensitive and stable (ties keep the API's order); frequencies sort
-    by interval (plans.labels). Empty values (a plan without a template, a one-off
-    plan's frequency) and unknown frequencies stay after the others in either direction.
+    by interval. Empty values (a plan without a template, a one-off plan's frequency) and
+    unknown frequencies stay after the others in either direction, which django-tables2's
+    own list sorting (plain comparison of the values) does not do.
     """
 
-    SORT_KEYS: dict[str, Callable[[list[object]], tuple[list[int], list[Any]]]] = {
-        "frequency": _frequency_sort_keys
-    }
+    SORT_KEYS: dict[str, Callable[[object], tuple[int, Any]]] = {"frequency": _frequency_key}
 
     def __init__(self, plans: Sequence[services.PlanSummary]) -> None:
         super().__init__(list(plans))  # a copy: sorting reorders it in place
 
     def order_by(self, aliases: Any) -> None:
-        if aliases:
-            self.data[:] = self._sorted(aliases)
-
-    def _sorted(self, aliases: Any) -> list[services.PlanSummary]:
-        plans = list(self.data)
-        for alias in reversed(aliases):  # least significant key first: stable sorts compose
+        for alias in reversed(aliases):  # least significant first: stable sorts compose
             order = OrderBy(alias)
-            # Plans are dataclasses and every column reads one field: getattr, not
-            # Accessor.resolve, whose generality is most of the cost of sorting 5,000 plans.
-            field = str(self.table.columns[order.bare].accessor)
-            values = [getattr(plan, field) for plan in plans]
-            groups, ranks = self.SORT_KEYS.get(order.bare, _text_sort_keys)(values)
-            # Positions within each group in the requested direction, the groups always in
-            # order; keyed by list lookups, which cost no Python call per plan.
-            positions = sorted(
-                range(len(values)), key=ranks.__getitem__, reverse=order.is_descending
-            )
-            positions.sort(key=groups.__getitem__)
-            plans = [plans[position] for position in positions]
-        return plans
-
-
-def stated_signature(fn: RenderFunction) -> RenderFunction:
-    """States a cell function's signature, which django-tables2 reads for every cell it renders.
-
-    inspect.signature() returns a stated `__signature__` instead of working it out each time.
-    """
-    fn.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
-    return fn
-
-
-@stated_signature
-def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
-    return plan_url(record.api_id, back=table.back)
-
-
-class CellsOnceRow(BoundRow):
-    """A row whose cells are each rendered once, however often a template shows them (the
-    plan list shows each row twice: the table, and the cards on phones), and straight from
-    the record.
-
-    Every column of the dashboard's tables reads one field of the record and renders from
-    the value alone (its `render_*` method or Column.render), and may link to a URL made
-    from the record or the value (`linkify`, without attributes of its own); so a cell is
-    the value, its column's default when empty, its render and its link, as
-    django-tables2 makes it.
-    """
-
-    def __init__(self, record: Any, table: tables.Table) -> None:
-        super().__init__(record, table=table)
-        self._rendered: dict[str, Any] = {}
-
-    def __iter__(self) -> Iterator[Any]:
-        # The shown columns' cells, without BoundRow.items()'s per-cell bookkeeping for
-        # callable column attributes, which these tables do not have.
-        for name in self.table.shown_columns:
-            yield self.get_cell(name)
-
-    def get_cell(self, name: str) -> Any:
-        if name not in self._rendered:
-            self._rendered[name] = self._render(name)
-        return self._rendered[name]
-
-    def _render(self, name: str) -> Any:
-        # Hand-written: django-tables2's generic path (accessor resolution and signature
-        # inspection for every cell) costs more than 15 % of a list page.
-        bound_column = self.table.shown_columns[name]
-        value = getattr(self.record, str(bound_column.accessor))
-        if value in bound_column.column.empty_values:
-            return bound_column.default
-        content = bound_column.render(value)
-        if not bound_column.link:
-            return content
-        url = bound_column.link.compose_url(record=self.record, value=value, table=self.table)
-        return format_html('<a href="{}">{}</a>', url, content) if url else content
+            accessor = self.table.columns[order.bare].accessor
+            key = self.SORT_KEYS.get(order.bare, _text_key)
+            keyed = [(key(accessor.resolve(plan)), plan) for plan in self.data]
+            # Within each group in the asked direction; the groups always in order.
+            keyed.sort(key=lambda pair: pair[0][1], reverse=order.is_descending)
+            keyed.sort(key=lambda pair: pair[0][0])
+            self.data[:] = [plan for _key, plan in keyed]
 
 
 class DashboardTable(tables.Table):
-    """A table whose page of rows is made once, so that each row renders its cells once."""
+    """Every table of the dashboard, drawn by templates/tables/table.html (settings)."""
 
-    shown_columns: dict[str, BoundColumn]
+    # The pager's label, "Pages of plans" (tables/table.html); without one, the table's
+    # prefix names it ("users_": "Pages of users"), else "Pages of items".
+    pager_label = ""
 
-    def as_html(self, request: HttpRequest) -> SafeString:
-        """The table drawn by its template (templates/tables/), for a page to show.
 
-        The pages are Jinja2 templates, where django-tables2's {% render_table %} tag does
-        not exist: the view draws the table and the page shows the HTML.
-        """
-        self.before_render(request)
-        template = engines["jinja2"].get_template(self.template_name)
-        return mark_safe(template.render({"table": self}, request))  # noqa: S308 (autoescaped)
-
-    def paginate(self, *args: Any, **kwargs: Any) -> None:
-        super().paginate(*args, **kwargs)
-        # By name, in order: BoundColumns looks a name up by walking every column.
-        self.shown_columns = {column.name: column for column in self.columns}
-        rows = self.page.object_list.data
-        self.page.object_list = [CellsOnceRow(record, table=self) for record in rows]
+def _link_to_plan(record: services.PlanSummary, table: "PlanTable") -> str | None:
+    return plan_url(record.api_id, back=table.back)
 
 
 class PlanTable(DashboardTable):
@@ -239,30 +157,122 @@ class PlanTable(DashboardTable):
     status = tables.Column(empty_values=())
     frequency = tables.Column(empty_values=())
 
+    pager_label = "plans"
+
     class Meta:
-        template_name = "tables/plans.html"
         order_by_field = "sort"
-        attrs = {"class": "table table-hover align-middle plans-table"}
+        # table-cards: a card per row on phones (dashboard.css).
+        attrs = {"class": "table table-hover align-middle plans-table table-cards"}
         empty_text = "No plans match these filters."
 
     def __init__(self, *args: Any, back: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.back = back
 
-    @stated_signature
     def render_name(self, value: str) -> str:
         return value or "(unnamed plan)"
 
-    @stated_signature
     def render_status(self, value: str) -> SafeString:
         return status_badge(value)
 
-    @stated_signature
     def render_frequency(self, value: str | None) -> str:
         return frequency_label(value)
 
 
-@stated_signature
+def _department_names(departments: Sequence[services.Department]) -> str:
+    return ", ".join(department.name for department in departments) or "—"
+
+
+class PeopleTable(DashboardTable):
+    """People whose name matches a search, each linking to the plans they are in."""
+
+    name = tables.Column(empty_values=())
+    email = tables.Column(verbose_name="E-mail", default="—")
+    departments = tables.Column(empty_values=())
+    manager = tables.Column(accessor="manager__name", default="—")
+
+    pager_label = "people"
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "table table-sm align-middle table-cards"}
+
+    def render_name(self, value: str, record: services.Person) -> SafeString:
+        # Linked by hand, not with linkify: a leaver's badge follows the link, outside it.
+        name = value or "—"
+        cell = format_html('<a href="{}">{}</a>', person_url(value, record.api_id), name)
+        if not record.api_id:
+            cell = format_html("{}", name)
+        if record.active is False:
+            cell = format_html('{} <span class="badge text-bg-light">inactive</span>', cell)
+        return cell
+
+    def render_departments(self, value: Sequence[services.Department]) -> str:
+        return _department_names(value)
+
+
+def _link_to_plan_for(record: services.PersonPlan, table: "PersonPlanTable") -> str | None:
+    url = plan_url(record.plan_api_id)
+    return f"{url}?{urlencode({'q': table.person.name})}" if url else None
+
+
+def _standing_detail(standing: services.Standing) -> SafeString | str:
+    """Completed: when. Otherwise the stage, and when the conversation last moved."""
+    if standing.state == services.COMPLETED:
+        return format_html("on {}", _time(standing.completed)) if standing.completed else "—"
+    moved = format_html(", last moved {}", _time(standing.moved)) if standing.moved else ""
+    return format_html("{}{}", standing.stage or "—", moved)
+
+
+def _time(when: Any) -> SafeString:
+    local = localtime(when)
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j M Y")
+    )
+
+
+class PersonPlanTable(DashboardTable):
+    """The plans a person is in and where they stand; each links to the plan searched for them."""
+
+    plan_name = tables.Column(verbose_name="Plan", empty_values=(), linkify=_link_to_plan_for)
+    template_name = tables.Column(verbose_name="Template", default="—")
+    state = tables.Column(accessor="standing", verbose_name="State")
+    stage = tables.Column(accessor="standing", verbose_name="Stage and date")
+    rounds = tables.Column(
+        accessor="standing__rounds_completed",
+        verbose_name="Rounds completed",
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+    )
+
+    pager_label = "plans"
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "table table-sm align-middle table-cards"}
+
+    def __init__(self, *args: Any, person: services.Person, **kwargs: Any) -> None:
+        super().__init__(
+            *args,
+            empty_text=f"{person.name or 'This person'} has no conversations in any plan yet.",
+            **kwargs,
+        )
+        self.person = person
+
+    def render_plan_name(self, value: str) -> str:
+        return value or "(unnamed plan)"
+
+    def render_state(self, value: services.Standing) -> SafeString:
+        return format_html(
+            '<span class="badge participation-{}">{}</span>', value.state, value.state_label
+        )
+
+    def render_stage(self, value: services.Standing) -> SafeString | str:
+        return _standing_detail(value)
+
+    def render_rounds(self, value: int) -> str:
+        return intcomma(value)
+
+
 def _link_to_mailbox(value: str) -> str | None:
     return mailto_url(value)
 
@@ -272,7 +282,6 @@ class UserTable(DashboardTable):
     email = tables.Column(default="—", linkify=_link_to_mailbox)
 
     class Meta:
-        template_name = "tables/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No users are assigned to this plan."
@@ -282,7 +291,6 @@ class DepartmentTable(DashboardTable):
     name = tables.Column(verbose_name="Department", default="—")
 
     class Meta:
-        template_name = "tables/table.html"
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."

@@ -267,7 +267,7 @@ def test_a_person_is_found_and_their_plans_listed_with_their_call_counts(site, a
         for c in data.conversations()
         if c["person_api_id"] == person["api_id"] and c["status"] in ("draft", "final")
     }
-    links = re.findall(r'<td><a href="/plans/([^/"]+)/\?q=', page.text)
+    links = re.findall(r'data-label="Plan"><a href="/plans/([^/"]+)/\?q=', page.text)
     assert {unquote(plan_id) for plan_id in links} == plan_ids
     # Their name among the users (one page), then their conversations (one page).
     assert api.stats()["by_path"] == {"/api/v2/users/": 1, "/api/v2/conversations/": 1}

@@ -1,12 +1,23 @@
 """What the plan, user and department tables render: cells, links, escaping, headers."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import RequestFactory
+from django.utils import timezone
 
-from plans.services import Department, PlanSummary, User
-from plans.tables import DepartmentTable, PlanListData, PlanTable, UserTable, plan_url
+from plans.api.results import Manager
+from plans.services import Department, Person, PersonPlan, PlanSummary, Standing, User
+from plans.tables import (
+    DepartmentTable,
+    PeopleTable,
+    PersonPlanTable,
+    PlanListData,
+    PlanTable,
+    UserTable,
+    plan_url,
+)
 from tests.helpers import plan_item
 
 
@@ -57,7 +68,7 @@ def test_it_does_not_link_a_plan_whose_id_no_url_can_carry():
 def test_it_escapes_upstream_text():
     [row] = rows(PlanTable([plan(name="<b>Ünïcode & co</b>", template_name="Check-in <i>")]))
     assert "&lt;b&gt;Ünïcode &amp; co&lt;/b&gt;</a>" in row
-    assert "<td>Check-in &lt;i&gt;</td>" in row
+    assert cells(row)[1] == "Check-in &lt;i&gt;"
     [row] = rows(UserTable([User(api_id="1", name="<script>x</script>", email="a<b@x.y")]))
     assert cells(row) == ["&lt;script&gt;x&lt;/script&gt;", "a&lt;b@x.y"]
 
@@ -116,8 +127,6 @@ def test_plan_links_keep_colons_and_quote_the_rest(api_id, url):
 
 
 def test_a_page_of_plans_renders_its_cells_as_django_tables2_does():
-    # A page's rows render their cells straight from the plan (plans.tables.CellsOnceRow);
-    # the unpaginated table's are django-tables2's own.
     plans = [
         plan(api_id="580:abc", name="Survey", frequency="Weekly"),
         plan(name="", template_name="", status="", frequency=None),
@@ -156,10 +165,47 @@ def test_a_page_of_users_or_departments_renders_its_cells_as_django_tables2_does
     assert rows(page) == rows(table(records))
 
 
-def test_cell_functions_state_the_signatures_django_tables2_reads_for_every_cell():
-    functions = [PlanTable.render_name, PlanTable.render_status, PlanTable.render_frequency]
-    functions.append(PlanTable.base_columns["name"].link.url)
-    for function in functions:
-        stated = vars(function)["__signature__"]
-        names = function.__code__.co_varnames[: function.__code__.co_argcount]
-        assert list(stated.parameters) == list(names)
+def test_people_found_link_to_their_plans_and_say_who_has_left():
+    people = [
+        Person("582:1", "Mia <Park>", "mia@example.com", (Department("1", "R&D"),), None, False),
+        Person("", "", "", (), Manager("582:9", "Boss", ""), None),
+    ]
+    assert [cells(row) for row in rows(PeopleTable(people))] == [
+        [
+            '<a href="/people/?name=Mia+%3CPark%3E&amp;person=582%3A1">Mia &lt;Park&gt;</a>'
+            ' <span class="badge text-bg-light">inactive</span>',
+            "mia@example.com",
+            "R&amp;D",
+            "—",
+        ],
+        ["—", "—", "—", "Boss"],
+    ]
+
+
+def test_a_persons_plans_link_to_the_plan_searched_for_them_and_say_where_they_stand():
+    mia = Person("582:1", "Mia Park", "", (), None, True)
+    moved = datetime(2026, 4, 4, 8, 0, tzinfo=UTC)
+    plans = [
+        PersonPlan("580:abc", "Survey", "", Standing("in_progress", "Review", moved=moved)),
+        PersonPlan("x/y", "", "Check-in", Standing("completed", rounds_completed=1200)),
+    ]
+    with timezone.override("Europe/Paris"):
+        shown = [cells(row) for row in rows(PersonPlanTable(plans, person=mia))]
+    assert shown == [
+        [
+            '<a href="/plans/580:abc/?q=Mia+Park">Survey</a>',
+            "—",
+            '<span class="badge participation-in_progress">In progress</span>',
+            'Review, last moved <time datetime="2026-04-04T10:00:00+02:00">4 Apr 2026</time>',
+            "0",
+        ],
+        [
+            "(unnamed plan)",
+            "Check-in",
+            '<span class="badge participation-completed">Completed</span>',
+            "—",
+            "1,200",
+        ],
+    ]
+    [empty] = rows(PersonPlanTable([], person=mia))
+    assert "Mia Park has no conversations in any plan yet." in empty
