@@ -71,9 +71,11 @@ class UpstreamErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, UpstreamError):
             return None
+        # A part of a page that htmx loads gets the error alone, to show in the part's place.
+        partial = "#error" if getattr(request, "htmx", False) else ""
         response = TemplateResponse(
             request,
-            "plans/upstream_error.html",
+            f"plans/upstream_error.html{partial}",
             {"error": exception, "filters_in_use": list_filters_in_use(request)},
             status=exception.status_code,
         )
