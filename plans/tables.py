@@ -277,6 +277,12 @@ class ParticipationTable(DashboardTable):
         attrs = {"class": "table table-sm align-middle participation-table"}
         empty_text = "No users are assigned to this plan."
 
+    def __init__(self, *args: Any, link_base: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Its sort and page links lead to the participation URL even when the section is
+        # shown inside the plan page (tables/table.html puts this before their query).
+        self.link_base = link_base
+
     def render_state(self, record: services.Participant) -> SafeString:
         standing = record.standing
         return format_html(

@@ -161,8 +161,10 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     plan = services.plan_get(client=client, api_id=api_id)
     participation = services.plan_participation(client=client, plan=plan)
     query, state, sort, page = (form.cleaned_data[key] for key in ("q", "state", "sort", "page"))
+    self_url = reverse("plans:participation", kwargs={"api_id": api_id})
     table = ParticipationTable(
         ParticipationData(form.chosen(participation.participants)),
+        link_base=self_url,
         order_by=sort or None,
         empty_text="Nobody matches these filters." if participation.total else None,
     )
@@ -180,11 +182,10 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     )
     searched = form.searched(participation.participants)
     in_state = Counter(participant.standing.state for participant in searched)
-    self_url = reverse("plans:participation", kwargs={"api_id": api_id})
 
-    def url(**params: str) -> str:
+    def url(base: str = self_url, **params: str) -> str:
         query_string = urlencode({key: value for key, value in params.items() if value})
-        return f"{self_url}?{query_string}" if query_string else self_url
+        return f"{base}?{query_string}" if query_string else base
 
     export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
     context = {
@@ -212,7 +213,7 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
                 ),
             ]
         ],
-        "export_url": url(q=query, state=state, sort=sort).replace(self_url, export_url, 1),
+        "export_url": url(export_url, q=query, state=state, sort=sort),
         "clear_url": url(sort=sort),
         "self_url": self_url,
     }
