@@ -3,7 +3,6 @@ page, and in the users export."""
 
 import csv
 import io
-import re
 from datetime import UTC, datetime
 
 import pytest
