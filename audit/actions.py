@@ -7,5 +7,6 @@ class Action(models.TextChoices):
     EXPORT_PLANS = "export_plans", "Export of plans"
     EXPORT_PLAN_USERS = "export_plan_users", "Export of a plan's users"
     PARTICIPATION_VIEW = "participation_view", "Participation view"
+    ASSIGNED_USERS_VIEW = "assigned_users_view", "Assigned users view"
     PERSON_LOOKUP = "person_lookup", "Person lookup"
     SIGN_IN = "sign_in", "Sign-in"

@@ -134,30 +134,37 @@ class ParticipationForm(forms.Form):
             return list(participants)
         return [p for p in participants if user_matches(needle, p.user)]
 
-    def selected(self, participants: Sequence[Participant]) -> list[Participant]:
-        """The searched participants in the chosen state, sorted as the URL says.
-
-        In the plan's order, by name, by state (who has to act first, first), or by date
-        (completed on, or last moved; oldest first, people without one last either way).
-        """
+    def chosen(self, participants: Sequence[Participant]) -> list[Participant]:
+        """The searched participants in the chosen state, in the plan's order."""
         chosen = self.searched(participants)
         if state := self.cleaned_data["state"]:
             wanted = STATES_SELECTED[state]
             chosen = [p for p in chosen if p.standing.state in wanted]
-        sort = self.cleaned_data["sort"]
-        if not sort:
-            return chosen  # the plan's own order
-        descending = sort.startswith("-")
-        chosen.sort(key=_by_name)
-        if sort.lstrip("-") == "state":
-            chosen.sort(key=lambda p: STATE_ORDER[p.standing.state], reverse=descending)
-        elif sort.lstrip("-") == "date":
-            dated = [p for p in chosen if p.standing.date is not None]
-            dated.sort(key=lambda p: p.standing.date or _EARLIEST, reverse=descending)
-            chosen = dated + [p for p in chosen if p.standing.date is None]
-        elif descending:
-            chosen.reverse()
         return chosen
+
+    def selected(self, participants: Sequence[Participant]) -> list[Participant]:
+        """The chosen participants sorted as the URL says (`sort_participants`)."""
+        return sort_participants(self.chosen(participants), self.cleaned_data["sort"])
+
+
+def sort_participants(participants: Sequence[Participant], sort: str) -> list[Participant]:
+    """Participants in the plan's order (no `sort`), by name, by state (who has to act first,
+    first), or by date (completed on, or last moved; oldest first, people without one last
+    either way); a leading "-" reverses."""
+    chosen = list(participants)
+    if not sort:
+        return chosen  # the plan's own order
+    descending = sort.startswith("-")
+    chosen.sort(key=_by_name)
+    if sort.lstrip("-") == "state":
+        chosen.sort(key=lambda p: STATE_ORDER[p.standing.state], reverse=descending)
+    elif sort.lstrip("-") == "date":
+        dated = [p for p in chosen if p.standing.date is not None]
+        dated.sort(key=lambda p: p.standing.date or _EARLIEST, reverse=descending)
+        chosen = dated + [p for p in chosen if p.standing.date is None]
+    elif descending:
+        chosen.reverse()
+    return chosen
 
 
 PEOPLE_SHOWN = 50

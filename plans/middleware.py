@@ -236,9 +236,11 @@ class ErrorPagesMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, UpstreamError):
+            # A part of a page that htmx loads gets the error alone, to show in its place.
+            partial = "#error" if getattr(request, "htmx", False) else ""
             response = TemplateResponse(
                 request,
-                "plans/upstream_error.html",
+                f"plans/upstream_error.html{partial}",
                 {"error": exception, "filters_in_use": list_filters_in_use(request)},
                 status=exception.status_code,
             )

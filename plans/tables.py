@@ -16,6 +16,7 @@ from django_tables2.data import TableData, TableListData
 from django_tables2.utils import OrderBy
 
 from plans import services
+from plans.forms import sort_participants
 from plans.labels import frequency_label, frequency_sort_key, status_label
 
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
@@ -280,6 +281,7 @@ def _link_to_mailbox(value: str) -> str | None:
 class UserTable(DashboardTable):
     name = tables.Column(default="—")
     email = tables.Column(default="—", linkify=_link_to_mailbox)
+    pager_label = "assigned users"
 
     class Meta:
         orderable = False
@@ -289,8 +291,72 @@ class UserTable(DashboardTable):
 
 class DepartmentTable(DashboardTable):
     name = tables.Column(verbose_name="Department", default="—")
+    pager_label = "assigned departments"
 
     class Meta:
         orderable = False
         attrs = {"class": "table table-sm align-middle"}
         empty_text = "No departments are assigned to this plan."
+
+
+def _link_to_person(record: services.Participant) -> str | None:
+    user = record.user
+    if not user.api_id:
+        return None
+    return f"{reverse('people')}?{urlencode({'name': user.name, 'person': user.api_id})}"
+
+
+class ParticipationData(TableListData):
+    """A plan's participants, ordered as the participation list's `sort` says (plans.forms)."""
+
+    data: list[services.Participant]
+
+    def order_by(self, aliases: Any) -> None:
+        if aliases:
+            self.data = sort_participants(self.data, str(aliases[0]))
+
+
+# A date cell: completed on, or the stage reached and when it last moved.
+_STAGE_AND_DATE = (
+    '{% with standing=record.standing %}{% if standing.state == "completed" %}'
+    "{% if standing.completed %}on <time datetime=\"{{ standing.completed|date:'c' }}\">"
+    '{{ standing.completed|date:"j M Y" }}</time>{% else %}—{% endif %}'
+    '{% elif standing.state == "in_progress" %}{{ standing.stage|default:"—" }}'
+    "{% if standing.moved %}, last moved <time datetime=\"{{ standing.moved|date:'c' }}\">"
+    '{{ standing.moved|date:"j M Y" }}</time>{% endif %}{% else %}—{% endif %}{% endwith %}'
+)
+
+
+class ParticipationTable(DashboardTable):
+    """Where each assigned user stands; sorted by `sort`, paged by `page` (the list's URL)."""
+
+    name = tables.Column(accessor="user__name", default="—", linkify=_link_to_person)
+    email = tables.Column(
+        accessor="user__email", verbose_name="E-mail", default="—", orderable=False
+    )
+    state = tables.Column(accessor="standing__state", empty_values=())
+    date = tables.TemplateColumn(_STAGE_AND_DATE, verbose_name="Stage and date", empty_values=())
+    rounds = tables.Column(
+        accessor="standing__rounds_completed",
+        verbose_name="Rounds completed",
+        orderable=False,
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
+    )
+    pager_label = "people"
+
+    class Meta:
+        order_by_field = "sort"
+        attrs = {"class": "table table-sm align-middle participation-table"}
+        empty_text = "No users are assigned to this plan."
+
+    def __init__(self, *args: Any, link_base: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Its sort and page links lead to the participation URL even when the section is
+        # shown inside the plan page (tables/table.html puts this before their query).
+        self.link_base = link_base
+
+    def render_state(self, record: services.Participant) -> SafeString:
+        standing = record.standing
+        return format_html(
+            '<span class="badge participation-{}">{}</span>', standing.state, standing.state_label
+        )

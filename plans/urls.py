@@ -12,6 +12,18 @@ urlpatterns = [
     # <str:…> matches one path segment, so ids with a colon (raw or as %3A) both work.
     path("<str:api_id>/", plan.plan_detail, name="detail"),
     path("<str:api_id>/panels/", plan.plan_panels, name="panels"),
+    path(
+        "<str:api_id>/panels/template/",
+        plan.plan_panels,
+        {"panel": "template"},
+        name="template_panel",
+    ),
+    path(
+        "<str:api_id>/panels/progress/",
+        plan.plan_panels,
+        {"panel": "progress"},
+        name="progress_panel",
+    ),
     path("<str:api_id>/participation/", plan.plan_participation, name="participation"),
     path("<str:api_id>/users.csv", plan.plan_users_export, name="users_export"),
 ]

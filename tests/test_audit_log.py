@@ -171,6 +171,53 @@ def test_overlong_names_are_cut_to_fit_rather_than_refusing_the_access(hr_admin)
     assert (len(entry.person), len(entry.plan_name), entry.client_address) == (300, 300, None)
 
 
+@pytest.mark.parametrize("query", ["", "?users_page=1", "?q=jo"])
+def test_the_plan_page_records_that_it_showed_assigned_people(admin_client, upstream, query):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+
+    response = admin_client.get(f"/plans/{PLAN_ID}/{query}", REMOTE_ADDR="10.1.2.3")
+
+    assert response.status_code == 200
+    entry = only_entry(besides_sign_ins=True)
+    assert entry.action == audit.Action.ASSIGNED_USERS_VIEW
+    assert (entry.plan_id, entry.plan_name) == (PLAN_ID, "Engagement survey")
+    assert entry.person == ""  # a search is kept as the filters, not as someone's name
+    assert entry.filters == dict(part.split("=") for part in query[1:].split("&") if part)
+    assert (entry.row_count, entry.client_address) == (1, "10.1.2.3")
+
+
+def test_a_search_of_assigned_people_is_recorded_even_when_it_finds_nobody(admin_client, upstream):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+
+    admin_client.get(f"/plans/{PLAN_ID}/?q=zebra")
+
+    entry = only_entry(besides_sign_ins=True)
+    assert (entry.action, entry.filters, entry.row_count) == (
+        audit.Action.ASSIGNED_USERS_VIEW,
+        {"q": "zebra"},
+        0,
+    )
+
+
+def test_a_plan_page_without_assigned_people_or_a_search_records_nothing(admin_client, upstream):
+    plan = load_fixture("plan_detail.json") | {"assigned_users": []}
+    upstream.get(PLAN_URL, json=plan)
+
+    assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
+    assert not AuditEntry.objects.exclude(action=audit.Action.SIGN_IN).exists()
+
+
+def test_a_plan_page_whose_view_of_people_cannot_be_recorded_is_refused(
+    admin_client, upstream, broken_audit_table
+):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+
+    response = admin_client.get(f"/plans/{PLAN_ID}/?users_page=1")
+
+    assert response.status_code == 503
+    assert "jstefani@test.com" not in response.content.decode()
+
+
 # --- Sign-in --------------------------------------------------------------------------------
 
 

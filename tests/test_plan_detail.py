@@ -52,7 +52,8 @@ def test_it_works(admin_client, upstream):
     assert 'href="/plans/"' in html
     # The plan alone: its side panels load from their own page.
     assert len(upstream.calls) == 1
-    assert f'hx-get="/plans/{PLAN_ID}/panels/" hx-trigger="load"' in html
+    assert f'hx-get="/plans/{PLAN_ID}/panels/template/" hx-trigger="load"' in html
+    assert f'hx-get="/plans/{PLAN_ID}/panels/progress/" hx-trigger="load"' in html
     assert f'<a href="/plans/{PLAN_ID}/panels/">Show the template' in html  # without JS
     assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html
 
@@ -173,11 +174,14 @@ def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client
     ]
     upstream.get(PLAN_URL, json=detail(assigned_users=users, assigned_departments=departments))
 
-    html = admin_client.get(f"/plans/{PLAN_ID}/?q=STEF").content.decode()
+    response = admin_client.get(f"/plans/{PLAN_ID}/?q=STEF")
 
-    assert "Joanne Stefani" in html and "Liam Brown" in html and "Emma Weiß" not in html
+    html = response.content.decode()
+    found = [user.name for user in response.context["users"].data]
+    assert found == ["Joanne Stefani", "Liam Brown"]
     assert "2 of 3 users" in html
-    assert "Stefan&#39;s team" in html and "Senior Developers" not in html  # escaped by Jinja2
+    assert [d.name for d in response.context["departments"].data] == ["Stefan's team"]
+    assert "Stefan&#x27;s team" in html  # escaped
     assert "1 of 2 departments" in html
     assert 'value="STEF"' in html
 
@@ -279,52 +283,67 @@ def test_the_panels_page_without_javascript_holds_the_panels_and_leads_back(admi
 
     html = admin_client.get(PANELS).content.decode()
 
-    inside = html[html.index('<div id="plan-panels"') : html.index("</main>")]
+    inside = html[html.index('<div class="plan-panels-page"') : html.index("</main>")]
     assert 'id="template-heading"' in inside and 'id="progress-heading"' in inside
     assert f'<a href="/plans/{PLAN_ID}/" class="link-secondary">← Engagement survey</a>' in html
     assert "<title>Engagement survey · template and progress · " in html
 
 
-def test_htmx_gets_the_panels_alone_with_the_footers_data_time(admin_client, upstream):
+def test_htmx_gets_each_panel_alone_with_the_footers_data_time(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     expect_extras(upstream)
 
-    response = admin_client.get(PANELS, headers={"HX-Request": "true"})
+    for panel in ("template", "progress"):
+        response = admin_client.get(f"{PANELS}{panel}/", headers={"HX-Request": "true"})
 
-    html = response.content.decode()
-    assert html.lstrip().startswith('<div id="plan-panels"')  # replaces the placeholder
-    assert "<html" not in html and "<nav" not in html
-    assert 'id="template-heading"' in html and 'id="progress-heading"' in html
-    assert "<time hidden data-panels-as-of datetime=" in html
+        html = response.content.decode()
+        assert html.lstrip().startswith(f'<section class="card mb-3" id="{panel}-panel"')
+        assert "<html" not in html and "<nav" not in html
+        assert f'id="{panel}-heading"' in html
+        assert "<time hidden data-panels-as-of datetime=" in html
+        assert "HX-Request" in response["Vary"]
 
 
-def test_refresh_redirects_at_once_and_the_panels_then_come_fresh(admin_client, upstream):
+def test_without_javascript_each_panel_is_a_page_of_its_own(admin_client, upstream):
+    upstream.get(PLAN_URL, json=detail())
+    expect_plan_conversations(upstream, [])
+
+    html = admin_client.get(f"{PANELS}progress/").content.decode()
+
+    assert 'id="progress-heading"' in html and 'id="template-heading"' not in html
+    assert "<title>Engagement survey · template and progress · " in html
+
+
+def test_a_refreshed_plan_page_asks_its_parts_to_come_fresh(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
 
-    response = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1")
+    response = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1&q=jo")
 
-    assert response.status_code == 302
-    assert response["Location"] == f"/plans/{PLAN_ID}/"
-    assert len(upstream.calls) == 1  # the plan only: no panel call before the redirect
-    upstream.get(PLAN_URL, json=detail())
-    html = admin_client.get(response["Location"]).content.decode()
-    assert f'hx-get="/plans/{PLAN_ID}/panels/?refresh=1"' in html
-    # Once: after the panels came fresh, the page reads them as usual again.
-    expect_extras(upstream)
-    panels = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"})
-    assert 'id="progress-heading"' in panels.content.decode()
-    upstream.get(PLAN_URL, json=detail())
-    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
-    assert f'hx-get="/plans/{PLAN_ID}/panels/"' in html
-
-
-def test_htmx_refreshing_the_panels_renders_them_instead_of_redirecting(admin_client, upstream):
-    upstream.get(PLAN_URL, json=detail())
-    expect_extras(upstream)
-    response = admin_client.get(f"{PANELS}?refresh=1", headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert 'id="progress-heading"' in response.content.decode()
-    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert f'hx-get="/plans/{PLAN_ID}/panels/template/?refresh=1"' in html
+    assert f'hx-get="/plans/{PLAN_ID}/panels/progress/?refresh=1"' in html
+    assert f'hx-get="/plans/{PLAN_ID}/participation/?q=jo&amp;refresh=1"' in html
+    assert len(upstream.calls) == 1
+    # Without a Refresh, the parts read the shared cache as usual.
+    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    assert f'hx-get="/plans/{PLAN_ID}/panels/template/"' in html
+
+
+def test_a_refreshed_panel_bypasses_the_shared_cache(admin_client, upstream, settings):
+    settings.PE365_CACHE_TTL = 300
+    upstream.get(PLAN_URL, json=detail())
+    upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
+    headers = {"HX-Request": "true"}
+    admin_client.get(f"{PANELS}template/", headers=headers)
+    admin_client.get(f"{PANELS}template/", headers=headers)
+    assert len(upstream.calls) == 2  # the plan and the template, then from the cache
+
+    response = admin_client.get(f"{PANELS}template/?refresh=1", headers=headers)
+
+    assert response.status_code == 200
+    assert 'id="template-heading"' in response.content.decode()
+    assert len(upstream.calls) == 4
 
 
 def test_the_panels_page_escapes_a_hostile_plan_name(admin_client, upstream):
@@ -343,33 +362,56 @@ def test_a_plan_without_conversations_says_so(admin_client, upstream):
     assert "<progress" not in html
 
 
-def test_a_failing_template_call_leaves_the_page_working(admin_client, upstream):
+def test_a_failing_template_call_is_the_error_in_its_panels_place_and_progress_still_shows(
+    admin_client, upstream
+):
     upstream.get(PLAN_URL, json=detail())
     expect_extras(upstream, status=500, template={"detail": "A server error occurred."})
-    response = admin_client.get(PANELS)
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "Template details are unavailable right now." in html
-    assert "1 of 5 conversations completed (20%)" in html  # progress still shown
-    assert len(upstream.calls) == 3  # the failure was asked once, not retried per panel
+    headers = {"HX-Request": "true"}
+
+    failed = admin_client.get(f"{PANELS}template/", headers=headers)
+    progress = admin_client.get(f"{PANELS}progress/", headers=headers)
+
+    assert failed.status_code == 503
+    html = failed.content.decode()
+    assert html.lstrip().startswith('<div class="alert alert-warning small upstream-error"')
+    assert "<html" not in html and "Error 503." in html
+    assert progress.status_code == 200
+    assert "1 of 5 conversations completed (20%)" in progress.content.decode()
 
 
-def test_a_failing_progress_call_leaves_the_page_working(admin_client, upstream):
+def test_a_failing_progress_call_is_the_error_in_its_panels_place_and_the_template_still_shows(
+    admin_client, upstream
+):
+    upstream.get(PLAN_URL, json=detail())
+    upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
+    upstream.get(CONVERSATIONS_URL, status=403, json={"detail": "Permission denied."})
+    headers = {"HX-Request": "true"}
+
+    failed = admin_client.get(f"{PANELS}progress/", headers=headers)
+    template = admin_client.get(f"{PANELS}template/", headers=headers)
+
+    assert failed.status_code == 502
+    assert 'role="alert" data-status="502"' in failed.content.decode()
+    assert "Engagement Survey" in template.content.decode()
+
+
+def test_a_failing_panel_without_javascript_is_the_error_page(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     upstream.get(TEMPLATE_URL, json=load_fixture("template_detail.json"))
     upstream.get(CONVERSATIONS_URL, status=403, json={"detail": "Permission denied."})
     response = admin_client.get(PANELS)
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "Progress is unavailable right now." in html
-    assert "Engagement Survey" in html[html.index('id="template-heading"') :]
+    assert response.status_code == 502
+    assert response.templates[0].name == "plans/upstream_error.html"
+    assert "<html" in response.content.decode()
 
 
 def test_a_plan_without_a_template_id_makes_no_template_call(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(template_api_id=None))
     expect_plan_conversations(upstream, [])
     html = admin_client.get(PANELS).content.decode()
-    assert "Template details are unavailable right now. The plan names no template." in html
+    assert "The plan names no template." in html
+    assert len(upstream.calls) == 2  # the plan and its conversations
 
 
 def test_a_missing_plan_makes_no_secondary_calls(admin_client, upstream):

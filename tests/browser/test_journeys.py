@@ -175,15 +175,30 @@ def test_without_javascript_the_panels_are_one_link_away(browser, site, signed_i
         context.close()
 
 
-def test_panels_that_fail_to_load_say_so_and_link_to_their_page(page):
-    page.route("**/panels/", lambda route: route.fulfill(status=503, body="unavailable"))
+def test_a_panel_that_fails_shows_its_error_in_its_place_and_the_other_panel_stays(page):
+    failure = '<div class="alert alert-warning small upstream-error" role="alert">Down.</div>'
+    page.route(
+        "**/panels/template/",
+        lambda route: route.fulfill(status=503, body=failure, content_type="text/html"),
+    )
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
 
     panels = side_panels(page)
-    expect(panels).to_contain_text("The template and progress could not be loaded.")
-    link = panels.get_by_role("link", name="Open them on their own page")
-    expect(link).to_have_attribute("href", re.compile(r"/panels/$"))
+    expect(panels.get_by_role("alert")).to_have_text("Down.")
+    expect(panels.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(panels.get_by_role("heading", name="Template", exact=True)).to_have_count(0)
     expect(page.locator("[aria-busy]")).to_have_count(0)
+
+
+def test_a_panel_that_cannot_be_reached_says_so_and_links_to_its_page(page):
+    page.route("**/panels/progress/", lambda route: route.abort())
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+
+    panels = side_panels(page)
+    expect(panels).to_contain_text("The progress could not be loaded.")
+    link = panels.get_by_role("link", name="Open them on their own page")
+    expect(link).to_have_attribute("href", re.compile(r"/panels/progress/$"))
+    expect(panels.get_by_role("heading", name="Template", exact=True)).to_be_visible()
 
 
 FOOTER_TIME = re.compile(r'(<footer.*?<time id="data-as-of" datetime=")([^"]+)(")', re.DOTALL)
@@ -196,7 +211,7 @@ def test_the_footer_names_the_oldest_data_once_older_panels_are_in(page):
         old = PANELS_TIME.sub(r"\g<1>2026-01-05T09:30:00+00:00\g<3>", response.text())
         route.fulfill(response=response, body=old)
 
-    page.route("**/panels/", older_panels)
+    page.route("**/panels/progress/", older_panels)
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
 
     expect(page.locator("[aria-busy]")).to_have_count(0)
