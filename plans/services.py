@@ -75,6 +75,7 @@ __all__ = [
     "User",
     "client_for",
     "organisation_overview",
+    "people_all",
     "people_find",
     "person_find",
     "person_plans",
@@ -346,6 +347,13 @@ def people_find(*, client: Client, name: str, limit: int) -> PeopleFound:
 
 def _person(item: Any) -> Person:
     return reader.person(item, path=USERS_PATH)
+
+
+def people_all(*, client: Client) -> dict[str, Person]:
+    """Every user by `api_id`, with their departments and manager (the users endpoint's
+    pages of 100, read once for the request and kept in the shared cache)."""
+    people = read_all(client, USERS_PATH, {}, noun="users", parse=_person)
+    return {person.api_id: person for person in people if person.api_id}
 
 
 def person_find(*, client: Client, name: str, api_id: str) -> Person:
