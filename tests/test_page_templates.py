@@ -10,25 +10,13 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 TEMPLATES = sorted(Path(settings.BASE_DIR, "templates").rglob("*.html"))
-# The plan page's templates, converted on their own branch.
-PENDING = {"plan_detail.html", "plan_panels.html", "plan_panels_content.html"}
-PENDING |= {"participation.html", "participation_fragment.html"}
 
 
 def render(source: str, **context: object) -> str:
     return engines["django"].from_string(source).render(context)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(path, marks=pytest.mark.xfail(reason="converted on the plan page's branch"))
-        if path.name in PENDING
-        else path
-        for path in TEMPLATES
-    ],
-    ids=lambda path: path.name,
-)
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: path.name)
 def test_every_template_compiles(path):
     name = path.relative_to(Path(settings.BASE_DIR, "templates")).as_posix()
     assert get_template(name)

@@ -232,7 +232,7 @@ def _may_refresh(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
-    return caching.claim(f"pe365:refresh:{user.pk}", REFRESH_INTERVAL_SECONDS)
+    return caching.claim(f"pe365:refresh:{user.pk}:{request.path}", REFRESH_INTERVAL_SECONDS)
 
 
 def release_client(request: HttpRequest) -> None:
