@@ -7,15 +7,16 @@ reminders choose exactly the same people for the same query.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from plans import services
 from plans.api.results import Department, Manager, Participation, Person, Standing, User
+from plans.filters import fold
 
-# The `state` filter's values: the three states and "everyone still to act".
-STILL_TO_ACT = "to_act"
+# The `state` filter's value for everyone still to act (in progress or not started), as
+# the participation URLs have always said it.
+STILL_TO_ACT = "outstanding"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +47,6 @@ class Roster:
 
     members: tuple[Member, ...]
     participation: Participation
-
-
-def fold(text: str) -> str:
-    """Text as a search compares it: case and accents ignored ("Jürgen" finds "jurgen")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def plan_roster(*, client: services.Client, plan: services.PlanDetail) -> Roster:
