@@ -150,6 +150,15 @@ class Client:
         self._saw(fetched_at)
         return data
 
+    def saw(self, fetched_at: float) -> None:
+        """The page shows data fetched at `fetched_at` from elsewhere (a value kept by a
+        use case itself, e.g. plans.organisation)."""
+        self._saw(fetched_at)
+
+    def shared_key(self, name: str) -> str:
+        """The shared cache's key for `name`, this API account's own."""
+        return self._cache_key(name)
+
     def _saw(self, fetched_at: float) -> None:
         """The page shows data fetched at `fetched_at` (its "Data as of" is the oldest)."""
         with self._guard:
