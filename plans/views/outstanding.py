@@ -179,12 +179,12 @@ def completion(request: HtmxHttpRequest) -> HttpResponse:
             prefix=f"{kind}_",
             order_by=request.GET.get(f"{kind}_sort") or None,
         )
+        # Templates and departments are a few dozen: all shown; managers are paged.
+        per_page = COMPLETION_ROWS if kind == "manager" else max(len(rows), 1)
         try:
-            table.paginate(
-                page=_page_number(request.GET.get(f"{kind}_page")), per_page=COMPLETION_ROWS
-            )
+            table.paginate(page=_page_number(request.GET.get(f"{kind}_page")), per_page=per_page)
         except EmptyPage:
-            table.paginate(page=1, per_page=COMPLETION_ROWS)
+            table.paginate(page=1, per_page=per_page)
         tables.append({"kind": kind, "table": table, "count": len(rows)})
     context = {
         **_read_context(read),
