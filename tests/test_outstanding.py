@@ -113,10 +113,14 @@ def test_managers_sharing_a_name_are_told_apart_by_e_mail(demo):
     everyone = demo.get("/outstanding/").context["choices"]["managers"]
 
     labels = [label for _, label in everyone if label.startswith("Elena Andersson")]
-    assert labels == [
-        "Elena Andersson (elena.andersson2@example.com)",
-        "Elena Andersson (elena.andersson@example.com)",
-    ] or sorted(labels) == labels
+    assert (
+        labels
+        == [
+            "Elena Andersson (elena.andersson2@example.com)",
+            "Elena Andersson (elena.andersson@example.com)",
+        ]
+        or sorted(labels) == labels
+    )
     assert len(labels) == 2
     assert andersson[0].api_id == ELENA_ANDERSSON
     assert groups_of(demo.get(f"/outstanding/?manager={ELENA_ANDERSSON}")) == [
