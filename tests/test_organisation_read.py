@@ -1,10 +1,12 @@
 """The organisation read (plans.organisation): what it asks the API for, how it decides
 where each person stands, and how it is kept, renewed and handed to the background."""
 
+import io
 import json
 import threading
 
 import pytest
+from django.core.management import CommandError, call_command
 from responses import matchers
 
 from plans import organisation
@@ -208,3 +210,20 @@ def test_a_page_that_cannot_wait_for_the_background_read_says_so(upstream, setti
     assert "reload this page in a minute" in raised.value.message
     kept = organisation._background.result(timeout=PATIENCE)
     assert organisation.kept(make_client(cache_ttl=30)) is kept
+
+
+def test_the_management_command_reads_and_keeps_it(upstream, settings):
+    settings.PE365_CACHE_TTL = 30
+    expect_organisation(upstream, **small_organisation())
+    out = io.StringIO()
+
+    call_command("keep_organisation_fresh", "--once", stdout=out)
+
+    assert out.getvalue() == "Read 2 active plans, 3 assignments and 3 people in 5 calls.\n"
+    assert organisation.kept(make_client(cache_ttl=30)) is not None
+
+
+def test_the_management_command_needs_the_shared_cache(settings):
+    settings.PE365_CACHE_TTL = 0
+    with pytest.raises(CommandError, match="PE365_CACHE_TTL"):
+        call_command("keep_organisation_fresh", "--once")
