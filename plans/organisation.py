@@ -133,6 +133,7 @@ class OrganisationBeingRead(UpstreamUnavailable):
     background."""
 
     status_code = 503
+    retry_after = 30
     title = "Reading the organisation"
     MESSAGE = (
         "The dashboard is reading every active plan, its people and their conversations "

@@ -377,3 +377,18 @@ def _still_to_act(*, template: str = "", department: str = "") -> int:
 def _template_completion(template: str) -> tuple[int, int]:
     mine = [state for plan, _, state in _states() if plan["template_name"] == template]
     return len(mine), mine.count("completed")
+
+
+def test_a_read_still_under_way_is_a_503_saying_to_come_back(admin_client, monkeypatch):
+    def being_read(client):
+        raise organisation.OrganisationBeingRead(calls=1_490)
+
+    monkeypatch.setattr(organisation, "organisation", being_read)
+
+    response = admin_client.get("/outstanding/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    html = " ".join(response.content.decode().split())
+    assert "about 1,490 calls to Perform &amp; Engage 365" in html
+    assert "reload this page in a minute" in html
