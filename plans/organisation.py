@@ -25,10 +25,11 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -88,6 +89,8 @@ class Assignment:
     standing: Standing
     person: Person | None
     waiting_since: datetime | None = None
+    # The name as lists sort it (case and accents folded), worked out once per read.
+    sort_name: str = ""
 
     @property
     def departments(self) -> tuple[Department, ...]:
@@ -106,10 +109,11 @@ class Assignment:
         return (self.person.email if self.person else "") or self.user.email
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Organisation:
     """Every active plan's assignments, and every user by `api_id`; `read_at` is when the
-    read began (clock.now())."""
+    read began (clock.now()). Compared by identity: what pages derive from a read is kept
+    per read (`functools.cache` of one)."""
 
     read_at: float
     plans: tuple[PlanRef, ...]
@@ -166,30 +170,49 @@ def _setting(name: str, default: int) -> int:
 # --- Reading -----------------------------------------------------------------------------
 
 
-def _page(client: Client, path: str, offset: int, limit: int, noun: str) -> tuple[int, list[Any]]:
-    """One page of a list (its JSON items), topped up when the API cut it short."""
+def _page(
+    client: Client, path: str, offset: int, limit: int, noun: str, parse: Callable[[Any], Any]
+) -> tuple[int, list[Any]]:
+    """One page of a list, read into results as it arrives (its JSON goes at once), topped
+    up when the API cut it short."""
     count, items = _one_page(client, path, offset, limit, noun)
     while items and len(items) < limit and offset + len(items) < count:
         count, more = _one_page(client, path, offset + len(items), limit - len(items), noun)
         if not more:
             break
         items.extend(more)
-    return count, items
+    return count, [parse(item) for item in items]
 
 
 def _one_page(
     client: Client, path: str, offset: int, limit: int, noun: str
 ) -> tuple[int, list[Any]]:
-    data = client.get_json(path, {"limit": limit, "offset": offset}, share=False)
+    data = client.fetch_json(path, {"limit": limit, "offset": offset})
     return reader.list_page(data, path=path, noun=noun, limit=limit)
 
 
 def _plan_detail(client: Client, api_id: str) -> PlanDetail:
     path = plan_path(api_id)
-    return reader.plan_detail(client.get_json(path, share=False, what="plan"), path=path)
+    return reader.plan_detail(client.fetch_json(path, what="plan"), path=path)
 
 
-_LISTS = (("plans", PLANS_PATH), ("users", USERS_PATH), ("conversations", CONVERSATIONS_PATH))
+def _plan_summary(item: Any) -> PlanSummary:
+    return reader.plan_summary(item, path=PLANS_PATH)
+
+
+def _person(item: Any) -> Person:
+    return reader.person(item, path=USERS_PATH)
+
+
+def _conversation(item: Any) -> Conversation:
+    return reader.conversation(item, path=CONVERSATIONS_PATH)
+
+
+_LISTS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("plans", PLANS_PATH, _plan_summary),
+    ("users", USERS_PATH, _person),
+    ("conversations", CONVERSATIONS_PATH, _conversation),
+)
 
 
 def read(client: Client, *, fits: bool = False) -> Organisation:
@@ -203,15 +226,17 @@ def read(client: Client, *, fits: bool = False) -> Organisation:
     calls_before = client.calls
     started = clock.monotonic()
     with client.concurrently() as pool:
-        firsts = {key: pool.submit(_page, client, path, 0, PAGE_SIZE, key) for key, path in _LISTS}
+        firsts = {
+            key: pool.submit(_page, client, path, 0, PAGE_SIZE, key, parse)
+            for key, path, parse in _LISTS
+        }
         counts: dict[str, int] = {}
         first_items: dict[str, list[Any]] = {}
         for key, future in firsts.items():
             counts[key], first_items[key] = future.result()
             if counts[key] > client.max_rows:
-                raise TooManyRows(
-                    count=counts[key], max_rows=client.max_rows, noun=key, path=dict(_LISTS)[key]
-                )
+                path = next(path for name, path, _ in _LISTS if name == key)
+                raise TooManyRows(count=counts[key], max_rows=client.max_rows, noun=key, path=path)
         round_seconds = clock.monotonic() - started
         steps = {key: len(items) or PAGE_SIZE for key, items in first_items.items()}
         remaining_pages = {
@@ -228,26 +253,24 @@ def read(client: Client, *, fits: bool = False) -> Organisation:
                 raise _TooBigForAPage(client.calls - calls_before + estimate)
         rest: dict[str, list[Future[tuple[int, list[Any]]]]] = {
             key: [
-                pool.submit(_page, client, path, offset, steps[key], key)
+                pool.submit(_page, client, path, offset, steps[key], key, parse)
                 for offset in range(steps[key], counts[key], steps[key])
             ]
-            for key, path in _LISTS
+            for key, path, parse in _LISTS
         }
-        plans = [reader.plan_summary(item, path=PLANS_PATH) for item in first_items["plans"]]
-        for future in rest["plans"]:
-            plans.extend(reader.plan_summary(item, path=PLANS_PATH) for item in future.result()[1])
+        plans: list[PlanSummary] = []
+        for items in _items(first_items.pop("plans"), rest.pop("plans")):
+            plans.extend(items)
         active = _active(plans)
         details = [pool.submit(_plan_detail, client, plan.api_id) for plan in active]
         people: dict[str, Person] = {}
-        for items in _items(first_items["users"], rest["users"]):
-            for item in items:
-                person = reader.person(item, path=USERS_PATH)
+        for items in _items(first_items.pop("users"), rest.pop("users")):
+            for person in items:
                 if person.api_id:
                     people[person.api_id] = person
         by_plan_person: dict[tuple[str, str], list[Conversation]] = {}
-        for items in _items(first_items["conversations"], rest["conversations"]):
-            for item in items:
-                conversation = reader.conversation(item, path=CONVERSATIONS_PATH)
+        for items in _items(first_items.pop("conversations"), rest.pop("conversations")):
+            for conversation in items:
                 if conversation.person_api_id and conversation.plan_api_id:
                     pair = (conversation.plan_api_id, conversation.person_api_id)
                     by_plan_person.setdefault(pair, []).append(conversation)
@@ -278,6 +301,7 @@ def _assemble(
     conversations: dict[tuple[str, str], list[Conversation]],
     calls: int,
 ) -> Organisation:
+    people = _canonical(people)
     refs = []
     assignments = []
     # Those not started wait since their plan's first conversation was generated.
@@ -307,13 +331,15 @@ def _assemble(
                 waiting_since = latest.generated or latest.updated
             elif standing.state == NOT_STARTED:
                 waiting_since = plan_started.get(plan.api_id)
+            person = people.get(user.api_id)
             assignments.append(
                 Assignment(
                     plan=ref,
                     user=user,
                     standing=standing,
-                    person=people.get(user.api_id),
+                    person=person,
                     waiting_since=waiting_since,
+                    sort_name=fold((person.name if person else "") or user.name),
                 )
             )
     return Organisation(
@@ -323,6 +349,21 @@ def _assemble(
         people=people,
         calls=calls,
     )
+
+
+def _canonical(people: dict[str, Person]) -> dict[str, Person]:
+    """The people with one object per department and per manager, not one per person: the
+    read holds (and pickles) each once."""
+    departments: dict[Department, Department] = {}
+    managers: dict[Manager, Manager] = {}
+    return {
+        key: replace(
+            person,
+            departments=tuple(departments.setdefault(d, d) for d in person.departments),
+            manager=managers.setdefault(person.manager, person.manager) if person.manager else None,
+        )
+        for key, person in people.items()
+    }
 
 
 # --- Keeping it --------------------------------------------------------------------------
@@ -497,6 +538,14 @@ STILL_TO_ACT_STATES = (IN_PROGRESS, NOT_STARTED)
 NO_MANAGER = "none"
 
 
+@lru_cache(maxsize=1)
+def still_to_act(org: Organisation) -> tuple[Assignment, ...]:
+    """The read's assignments in progress or not started, by name (worked out once a read)."""
+    chosen = [a for a in org.assignments if a.standing.state in STILL_TO_ACT_STATES]
+    chosen.sort(key=lambda a: (a.sort_name, a.user.api_id, a.plan.name))
+    return tuple(chosen)
+
+
 def outstanding(
     org: Organisation,
     *,
@@ -512,9 +561,8 @@ def outstanding(
     (`manager` may be NO_MANAGER); `state` is IN_PROGRESS or NOT_STARTED, or empty for both.
     """
     chosen = []
-    states = (state,) if state else STILL_TO_ACT_STATES
-    for a in org.assignments:
-        if a.standing.state not in states:
+    for a in still_to_act(org):
+        if state and a.standing.state != state:
             continue
         if template and a.plan.template_name != template:
             continue
@@ -529,6 +577,31 @@ def outstanding(
             continue
         chosen.append(a)
     return chosen
+
+
+@lru_cache(maxsize=1)
+def filter_choices(org: Organisation) -> dict[str, list[tuple[str, str]]]:
+    """What the filters of `/outstanding/` offer: the values the active plans' people have
+    (a manager labelled with their e-mail, as namesakes manage teams too)."""
+    templates = sorted({p.template_name for p in org.plans if p.template_name}, key=fold)
+    plans = sorted(((p.api_id, p.name or "(unnamed plan)") for p in org.plans), key=_by_label)
+    departments: dict[str, str] = {}
+    managers: dict[str, str] = {}
+    for a in org.assignments:
+        for d in a.departments:
+            departments.setdefault(d.api_id, d.name)
+        if a.manager:
+            managers.setdefault(a.manager.api_id, f"{a.manager.name} ({a.manager.email})")
+    return {
+        "templates": [(t, t) for t in templates],
+        "plans": plans,
+        "departments": sorted(departments.items(), key=_by_label),
+        "managers": [*sorted(managers.items(), key=_by_label), (NO_MANAGER, "No manager")],
+    }
+
+
+def _by_label(item: tuple[str, str]) -> tuple[str, str]:
+    return fold(item[1]), item[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,13 +629,9 @@ def by_manager(assignments: Iterable[Assignment]) -> list[ManagerGroup]:
         key = a.manager.api_id if a.manager else ""
         groups.setdefault(key, []).append(a)
         managers.setdefault(key, a.manager)
+    # `assignments` come by name (still_to_act), so each group keeps that order.
     result = [
-        ManagerGroup(
-            manager=managers[key],
-            assignments=tuple(
-                sorted(items, key=lambda a: (fold(a.name), a.user.api_id, a.plan.name))
-            ),
-        )
+        ManagerGroup(manager=managers[key], assignments=tuple(items))
         for key, items in groups.items()
     ]
     result.sort(
@@ -610,6 +679,7 @@ def _completion(groups: dict[str, tuple[str, str, list[str]]]) -> list[Completio
     return rows
 
 
+@lru_cache(maxsize=1)
 def completion_by_department(org: Organisation) -> list[Completion]:
     """Per department (a person in two departments counts in both; "" for none)."""
     groups: dict[str, tuple[str, str, list[str]]] = {}
@@ -619,6 +689,7 @@ def completion_by_department(org: Organisation) -> list[Completion]:
     return _completion(groups)
 
 
+@lru_cache(maxsize=1)
 def completion_by_manager(org: Organisation) -> list[Completion]:
     groups: dict[str, tuple[str, str, list[str]]] = {}
     for a in org.assignments:
@@ -628,6 +699,7 @@ def completion_by_manager(org: Organisation) -> list[Completion]:
     return _completion(groups)
 
 
+@lru_cache(maxsize=1)
 def completion_by_template(org: Organisation) -> list[Completion]:
     """Per template: all assigned people of its active plans, by where their current round
     stands (the participation definition)."""
@@ -638,6 +710,7 @@ def completion_by_template(org: Organisation) -> list[Completion]:
     return _completion(groups)
 
 
+@lru_cache(maxsize=1)
 def totals(org: Organisation) -> Completion:
     states = [a.standing.state for a in org.assignments]
     return Completion(
@@ -698,6 +771,18 @@ def _issues(a: Assignment) -> tuple[str, ...]:
     if a.person.active is False:
         found.append(INACTIVE)
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def issue_counts(org: Organisation) -> dict[str, int]:
+    """How many people have each kind of record to fix, and "" how many have any."""
+    counts = dict.fromkeys(ISSUE_LABELS, 0)
+    rows = data_issues(org)
+    for row in rows:
+        for found in row.issues:
+            counts[found] += 1
+    counts[""] = len(rows)
+    return counts
 
 
 def data_issues(org: Organisation, *, issue: str = "") -> list[DataIssue]:

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from plans import organisation
 from plans.api.results import Department
-from plans.tables import DashboardTable, _time, mailto_url, person_url, plan_url
+from plans.tables import DashboardTable, person_url, plan_url
 
 
 def _departments(value: Sequence[Department]) -> str:
@@ -22,54 +22,6 @@ def _departments(value: Sequence[Department]) -> str:
 
 def _link_person(record: Any) -> str | None:
     return person_url(record.name, record.user.api_id) if record.user.api_id else None
-
-
-def _link_plan(record: organisation.Assignment) -> str | None:
-    url = plan_url(record.plan.api_id)
-    return f"{url}?{urlencode({'q': record.name})}" if url and record.name else url
-
-
-def _link_mail(value: str) -> str | None:
-    return mailto_url(value)
-
-
-class OutstandingTable(DashboardTable):
-    """One manager's people still to act, a row per person and plan."""
-
-    name = tables.Column(empty_values=(), linkify=_link_person)
-    email = tables.Column(verbose_name="E-mail", empty_values=(), linkify=_link_mail)
-    departments = tables.Column(verbose_name="Department", empty_values=())
-    plan = tables.Column(accessor="plan__name", verbose_name="Plan", linkify=_link_plan)
-    state = tables.Column(accessor="standing", verbose_name="State")
-    stage = tables.Column(accessor="standing__stage", verbose_name="Stage", default="—")
-    waiting = tables.Column(accessor="waiting_since", verbose_name="Waiting since", default="—")
-
-    pager_label = "people"
-
-    class Meta:
-        orderable = False
-        attrs = {"class": "table table-sm align-middle table-cards outstanding-table"}
-        empty_text = "Nobody is still to act."
-
-    def render_name(self, value: str) -> str:
-        return value or "—"
-
-    def render_email(self, value: str) -> str:
-        return value or "—"
-
-    def render_departments(self, value: Sequence[Department]) -> str:
-        return _departments(value)
-
-    def render_plan(self, value: str) -> str:
-        return value or "(unnamed plan)"
-
-    def render_state(self, value: Any) -> SafeString:
-        return format_html(
-            '<span class="badge participation-{}">{}</span>', value.state, value.state_label
-        )
-
-    def render_waiting(self, value: Any) -> SafeString:
-        return _time(value)
 
 
 def _group_url(kind: str, record: organisation.Completion) -> str:

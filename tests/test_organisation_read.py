@@ -122,7 +122,7 @@ def test_those_still_to_act_wait_since_their_round_or_their_plans_start(upstream
 
     org = organisation.organisation(make_client()).org
 
-    in_progress, not_started = organisation.outstanding(org)[::-1]
+    in_progress, not_started = organisation.outstanding(org)  # by name: Person 1, Person 2
     assert in_progress.standing.state == IN_PROGRESS
     assert in_progress.waiting_since.isoformat() == "2026-04-01T00:00:00+00:00"
     assert not_started.waiting_since.isoformat() == "2026-03-01T09:00:00+00:00"

@@ -71,12 +71,16 @@ def test_it_lists_everyone_still_to_act_by_manager_most_first(demo, demo_upstrea
     assert groups_of(response)[:2] == [(CARLOS_KIM, 25), (ELENA_SILVA, 25)]
     counts = [count for _, count in groups_of(response)]
     assert counts == sorted(counts, reverse=True)
-    assert context["page"].paginator.num_pages == math.ceil((MANAGERS + 1) / 10)
+    pages = context["page"].paginator.num_pages
+    assert pages >= math.ceil(STILL_TO_ACT / 100)  # whole manager groups, 100 rows at most
+    shown = sum(count for _, count in groups_of(response))
+    assert shown <= 100 and shown + groups_of(response)[-1][1] > 100 - 25
     assert upstream_calls(demo_upstream) == READ_CALLS
 
 
 def test_people_without_a_manager_come_last_in_a_group_of_their_own(demo):
-    response = demo.get("/outstanding/?page=26")
+    last = demo.get("/outstanding/").context["page"].paginator.num_pages
+    response = demo.get(f"/outstanding/?page={last}")
 
     assert groups_of(response)[-1] == (None, WITHOUT_MANAGER)
     assert "Nobody can be asked to chase them" in response.content.decode()
@@ -87,9 +91,7 @@ def test_people_without_a_manager_come_last_in_a_group_of_their_own(demo):
 def test_each_row_names_the_person_plan_state_stage_and_wait(demo):
     response = demo.get(f"/outstanding/?manager={CARLOS_KIM}")
 
-    table = response.context["groups"][0]["table"]
-    headers = [column.header for column in table.columns]
-    assert headers == [
+    assert response.context["headings"] == [
         "Name",
         "E-mail",
         "Department",
@@ -167,10 +169,11 @@ def test_bad_filters_are_a_400_before_any_upstream_call(demo, demo_upstream):
 
 
 def test_a_page_past_the_last_lands_on_the_last(demo):
+    last = demo.get("/outstanding/").context["page"].paginator.num_pages
     response = demo.get("/outstanding/?page=99")
 
     assert response.status_code == 302
-    assert response.url.endswith("page=26")
+    assert response.url.endswith(f"page={last}")
 
 
 def test_the_csv_has_a_row_per_person_and_plan_with_their_manager_on_each(demo):

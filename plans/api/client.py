@@ -106,6 +106,11 @@ class Client:
             key, path, lambda: self._fetch(path, params, what), share=share, max_bytes=None
         )
 
+    def fetch_json(self, path: str, params: Params | None = None, *, what: str = "object") -> Any:
+        """GET `path` now, neither memoised nor shared: for a read that keeps what it parses
+        from the answers instead (plans.organisation), so a thousand answers are not held."""
+        return self._fetch(path, params or {}, what)
+
     def get_assembled(
         self, name: str, path: str, params: Params, assemble: Callable[[], Any]
     ) -> Any:
