@@ -195,7 +195,8 @@ def run(args: argparse.Namespace) -> dict:
         },
     }
     with tempfile.TemporaryDirectory() as tmp:
-        report["demo"] = demo_organisation(args, Path(tmp))
+        if not args.skip_demo:
+            report["demo"] = demo_organisation(args, Path(tmp))
         if not args.skip_scale:
             report["scale"] = at_scale(args, Path(tmp))
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -203,7 +204,7 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def table(report: dict) -> str:
-    demo = report["demo"]
+    demo = report.get("demo", {"cache_off": {}, "upstream_calls_cold": {}})
     lines = [f"{'page':<18} {'floor':>9} {'cold':>9} {'ratio':>6} {'calls':>6} {'warm':>9}"]
     for name, cold in demo["cache_off"].items():
         warm = demo["cache_on"][name]
@@ -238,10 +239,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-demo", action="store_true")
     args = parser.parse_args()
     report = run(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "organisation.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    name = "organisation-scale.json" if args.skip_demo else "organisation.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(table(report))
 
 

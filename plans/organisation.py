@@ -33,6 +33,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from plans import services
 from plans.api import caching, clock, reader
@@ -59,7 +61,8 @@ from plans.services import _round_started, _standing
 log = logging.getLogger(__name__)
 
 # Seconds after which a kept read is replaced in the background (while still served), and
-# after which it is no longer served at all. Settings of the same names override them.
+# after which it is no longer served at all (Django settings of these names override them,
+# for tests and deployments that need other intervals).
 ORGANISATION_REFRESH_AFTER = 120
 ORGANISATION_MAX_AGE = 900
 # The background read's own budget: it is no page, so it may take longer and call more.
@@ -155,11 +158,13 @@ class OrganisationBeingRead(UpstreamUnavailable):
 
 
 class _TooBigForAPage(Exception):
-    """The first pages say the read does not fit in the page's budget or call cap."""
+    """The first pages say the read does not fit in the page's budget or call cap: it needs
+    about `calls` calls and `seconds` seconds."""
 
-    def __init__(self, calls: int) -> None:
-        super().__init__(calls)
+    def __init__(self, calls: int, seconds: float) -> None:
+        super().__init__(calls, seconds)
         self.calls = calls
+        self.seconds = seconds
 
 
 def _setting(name: str, default: int) -> int:
@@ -250,7 +255,9 @@ def read(client: Client, *, fits: bool = False) -> Organisation:
                 client.calls + estimate > client.max_calls
                 or rounds * round_seconds > client.remaining() * 0.8
             ):
-                raise _TooBigForAPage(client.calls - calls_before + estimate)
+                raise _TooBigForAPage(
+                    client.calls - calls_before + estimate, (rounds + 1) * round_seconds
+                )
         rest: dict[str, list[Future[tuple[int, list[Any]]]]] = {
             key: [
                 pool.submit(_page, client, path, offset, steps[key], key, parse)
@@ -389,6 +396,12 @@ def _keys(client: Client) -> tuple[str, str]:
     return data, data + ":stamp"
 
 
+def _in_process_cache() -> bool:
+    """Whether the shared cache is this process's own (LocMemCache): the process's copy
+    is then all there is to share, and pickling the read into it would hold it twice."""
+    return isinstance(caches["default"], LocMemCache)
+
+
 def kept(client: Client) -> Organisation | None:
     """The kept read, if there is one young enough to serve."""
     data_key, stamp_key = _keys(client)
@@ -398,6 +411,8 @@ def kept(client: Client) -> Organisation | None:
     with _local_guard:
         if _local.key == data_key and _local.org is not None and _local.org.read_at == stamp[1]:
             org: Organisation | None = _local.org
+        elif _in_process_cache():
+            org = None
         else:
             entry = caching.shared_get(data_key)
             org = entry[1] if entry is not None else None
@@ -409,10 +424,12 @@ def kept(client: Client) -> Organisation | None:
 
 
 def keep(client: Client, org: Organisation) -> None:
-    """Share `org` with every worker for ORGANISATION_MAX_AGE seconds."""
+    """Share `org` with every worker for ORGANISATION_MAX_AGE seconds: the read in the
+    shared cache (Redis), its stamp there, and this process's copy."""
     data_key, stamp_key = _keys(client)
     ttl = _setting("ORGANISATION_MAX_AGE", ORGANISATION_MAX_AGE)
-    caching.shared_set(data_key, (org.read_at, org), ttl, max_bytes=MAX_KEPT_BYTES)
+    if not _in_process_cache():
+        caching.shared_set(data_key, (org.read_at, org), ttl, max_bytes=MAX_KEPT_BYTES)
     caching.shared_set(stamp_key, (org.read_at, org.read_at), ttl)
     with _local_guard:
         _local.key, _local.org = data_key, org
@@ -499,8 +516,10 @@ def organisation(client: Client) -> Read:
         if org is not None:  # a Refresh of a kept read: show it while the new one is read
             client.saw(org.read_at)
             return Read(org, refreshing=True)
+        # Wait for it only when it may finish within the page's budget.
+        wait = client.remaining() - 0.5 if too_big.seconds < client.remaining() else 0
         try:
-            fresh = background.result(timeout=max(client.remaining() - 0.5, 0))
+            fresh = background.result(timeout=max(wait, 0))
         except TimeoutError:
             raise OrganisationBeingRead(calls=too_big.calls, path=CONVERSATIONS_PATH) from None
     except TimeoutError:
