@@ -144,7 +144,7 @@ class OrganisationBeingRead(UpstreamUnavailable):
     title = "Reading the organisation"
     MESSAGE = (
         "The dashboard is reading every active plan, its people and their conversations "
-        "(about {calls:,} calls to Perform & Engage 365), which takes longer than one page "
+        "(a thousand calls or more to Perform & Engage 365), which takes longer than one page "
         "may wait. It goes on in the background: reload this page in a minute."
     )
     DETAIL = (
@@ -389,6 +389,9 @@ _local = _Local()
 _local_guard = threading.Lock()
 _background_guard = threading.Lock()
 _background: Future[Organisation] | None = None
+# When the background read under way is expected to end (clock.monotonic()), as estimated
+# by the page that handed it over.
+_background_due = 0.0
 
 
 def _keys(client: Client) -> tuple[str, str]:
@@ -505,6 +508,12 @@ def organisation(client: Client) -> Read:
         _refresh_soon(client, org)
         client.saw(org.read_at)
         return Read(org)
+    under_way = _background_under_way()
+    if org is None and under_way is not None:
+        # Nothing kept and a read already going on: wait for it if it may end in time.
+        if _background_due - clock.monotonic() >= client.remaining():
+            raise OrganisationBeingRead(calls=0, path=CONVERSATIONS_PATH)
+        return _wait_for(client, under_way, calls=0)
     try:
         fresh = caching.single_flight(
             client.shared_key("organisation:reading"),
@@ -512,18 +521,32 @@ def organisation(client: Client) -> Read:
             wait_seconds=client.remaining(),
         )[1]
     except _TooBigForAPage as too_big:
+        global _background_due
         background = start_background_read()
+        _background_due = clock.monotonic() + too_big.seconds
         if org is not None:  # a Refresh of a kept read: show it while the new one is read
             client.saw(org.read_at)
             return Read(org, refreshing=True)
-        # Wait for it only when it may finish within the page's budget.
-        wait = client.remaining() - 0.5 if too_big.seconds < client.remaining() else 0
-        try:
-            fresh = background.result(timeout=max(wait, 0))
-        except TimeoutError:
+        if too_big.seconds >= client.remaining():
             raise OrganisationBeingRead(calls=too_big.calls, path=CONVERSATIONS_PATH) from None
+        return _wait_for(client, background, calls=too_big.calls)
     except TimeoutError:
         raise OrganisationBeingRead(calls=0, path=CONVERSATIONS_PATH) from None
+    client.saw(fresh.read_at)
+    return Read(fresh)
+
+
+def _background_under_way() -> Future[Organisation] | None:
+    with _background_guard:
+        return _background if _background is not None and not _background.done() else None
+
+
+def _wait_for(client: Client, reading: Future[Organisation], *, calls: int) -> Read:
+    """The background read's result, if it comes while the page's budget lasts."""
+    try:
+        fresh = reading.result(timeout=max(client.remaining() - 0.5, 0))
+    except TimeoutError:
+        raise OrganisationBeingRead(calls=calls, path=CONVERSATIONS_PATH) from None
     client.saw(fresh.read_at)
     return Read(fresh)
 
