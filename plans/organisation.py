@@ -502,6 +502,7 @@ def organisation(client: Client) -> Read:
     page: it is then read in the background, and the page waits for it while its budget
     lasts.
     """
+    global _background_due
     cached = client.cache_ttl and not client.bypass_cache
     org = kept(client) if client.cache_ttl else None
     if org is not None and cached:
@@ -521,7 +522,6 @@ def organisation(client: Client) -> Read:
             wait_seconds=client.remaining(),
         )[1]
     except _TooBigForAPage as too_big:
-        global _background_due
         background = start_background_read()
         _background_due = clock.monotonic() + too_big.seconds
         if org is not None:  # a Refresh of a kept read: show it while the new one is read
