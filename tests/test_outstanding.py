@@ -384,3 +384,16 @@ def test_a_read_still_under_way_is_a_503_saying_to_come_back(admin_client, monke
     html = " ".join(response.content.decode().split())
     assert "a thousand calls or more to Perform &amp; Engage 365" in html
     assert "reload this page in a minute" in html
+
+
+def test_refresh_reads_the_organisation_again_and_the_next_view_shares_it(demo, demo_upstream):
+    first = demo.get("/outstanding/").context["read_at"]
+    demo_upstream.reset_stats()
+
+    refreshed = demo.get("/outstanding/?refresh=1")
+
+    assert upstream_calls(demo_upstream) == READ_CALLS
+    assert refreshed.context["read_at"] >= first
+    demo_upstream.reset_stats()
+    assert demo.get("/completion/").context["read_at"] == refreshed.context["read_at"]
+    assert upstream_calls(demo_upstream) == 0
