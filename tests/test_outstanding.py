@@ -16,6 +16,7 @@ from django.utils.html import strip_tags
 from audit.models import AuditEntry
 from demo_api import data
 from plans import organisation
+from tests.helpers import assignee, expect_organisation, org_plan, person_record
 
 pytestmark = pytest.mark.django_db
 
@@ -397,3 +398,27 @@ def test_refresh_reads_the_organisation_again_and_the_next_view_shares_it(demo, 
     demo_upstream.reset_stats()
     assert demo.get("/completion/").context["read_at"] == refreshed.context["read_at"]
     assert upstream_calls(demo_upstream) == 0
+
+
+def test_the_csv_neutralises_formula_characters_in_names(admin_client, upstream):
+    plan = org_plan(1, [assignee(1, '=HYPERLINK("x")')], name="+Plan")
+    expect_organisation(
+        upstream,
+        plans=[plan],
+        people=[
+            person_record(
+                1,
+                '=HYPERLINK("x")',
+                manager={"name": "@boss", "email": "b@x.io", "api_id": "582:9"},
+            )
+        ],
+        conversations=[],
+    )
+
+    response = admin_client.get("/outstanding.csv")
+
+    (row,) = list(
+        csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )[1:]
+    assert row[:3] == ["'@boss", "b@x.io", '\'=HYPERLINK("x")']
+    assert row[5] == "'+Plan"
