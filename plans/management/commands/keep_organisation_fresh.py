@@ -21,6 +21,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, **options: Any) -> None:
         if not settings.PE365_CACHE_TTL:
             raise CommandError("PE365_CACHE_TTL is 0: there is no shared cache to keep it in.")
+        if organisation._in_process_cache():
+            self.stderr.write(
+                "No REDIS_URL: the read stays in this process and no web worker sees it "
+                "(useful only to time the read)."
+            )
         if once:
             org = organisation.read_and_keep(organisation.background_client())
             self.stdout.write(
