@@ -9,4 +9,7 @@ class Action(models.TextChoices):
     PARTICIPATION_VIEW = "participation_view", "Participation view"
     ASSIGNED_USERS_VIEW = "assigned_users_view", "Assigned users view"
     PERSON_LOOKUP = "person_lookup", "Person lookup"
+    OUTSTANDING_VIEW = "outstanding_view", "People still to act, organisation-wide"
+    EXPORT_OUTSTANDING = "export_outstanding", "Export of people still to act"
+    DATA_ISSUES_VIEW = "data_issues_view", "People whose records need fixing"
     SIGN_IN = "sign_in", "Sign-in"

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 
 from plans import health
 from plans.login import LoginView
-from plans.views import overview, people
+from plans.views import outstanding, overview, people
 from sso.views import LogoutView, password_login_switch
 
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
     path("oidc/", include("sso.urls")),
     path("plans/", include("plans.urls")),
     path("people/", people.people, name="people"),
+    # Across the organisation (plans.organisation): who is still to act, by manager.
+    path("outstanding/", outstanding.outstanding, name="outstanding"),
+    path("outstanding.csv", outstanding.outstanding_export, name="outstanding_export"),
+    path("outstanding/data-issues/", outstanding.data_issues, name="data_issues"),
+    path("completion/", outstanding.completion, name="completion"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

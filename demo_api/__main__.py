@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .data import PLAN_COUNT
+from .data import PLAN_COUNT, USER_COUNT
 from .server import DEMO_API_KEY, DEMO_USERNAME, DemoServer
 
 
@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help=f"serve this many generated plans instead of the usual {PLAN_COUNT}",
     )
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=None,
+        help=f"serve this many generated users instead of the usual {USER_COUNT}",
+    )
     parser.add_argument("--username", default=DEMO_USERNAME)
     parser.add_argument("--api-key", default=DEMO_API_KEY)
     args = parser.parse_args(argv)
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
             latency_ms=args.latency_ms,
             fault=None if args.fault.upper() == "NONE" else args.fault,
             plans=args.plans,
+            people=args.people,
         )
     except ValueError as error:  # an unknown fault kind or too few plans
         parser.error(str(error))

@@ -54,6 +54,9 @@ ROUND_DAYS = {
 # People: how many of them manage others, and the share of people no longer active.
 MANAGER_COUNT = 250
 INACTIVE_SHARE = 0.03
+# The share of people whose record names no department (drawn from a generator of its own,
+# after everything else, so the rest of the data set stays as it was).
+NO_DEPARTMENT_SHARE = 0.01
 
 # The fields of a plan in the list endpoint; the detail adds assigned users and departments.
 PLAN_LIST_FIELDS = ("name", "api_id", "template_name", "template_api_id", "status", "frequency")
@@ -175,10 +178,10 @@ def _ascii_slug(text: str) -> str:
     return "".join(ch for ch in decomposed.lower() if ch.isascii() and ch.isalnum())
 
 
-def _users(rng: random.Random) -> list[dict[str, str]]:
+def _users(rng: random.Random, count: int = USER_COUNT) -> list[dict[str, str]]:
     users = []
     seen_locals: dict[str, int] = {}
-    for _ in range(USER_COUNT):
+    for _ in range(count):
         if rng.random() < 0.02:
             name, local = rng.choice(JAPANESE_NAMES)
         else:
@@ -321,6 +324,13 @@ def _people(
     return people
 
 
+def _without_departments(people: list[dict[str, Any]]) -> None:
+    """Leave NO_DEPARTMENT_SHARE of the people (never the first) without a department."""
+    rng = random.Random(SEED + 1)  # noqa: S311 - reproducible fake data, not security
+    for person in rng.sample(people[1:], round(len(people) * NO_DEPARTMENT_SHARE)):
+        person["departments"] = []
+
+
 def _index(items: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
     """`items` grouped by the casefolded value of `key`, each group in the list's order."""
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -418,19 +428,20 @@ def _conversations(
     return conversations
 
 
-def generate(*, plans: int = PLAN_COUNT) -> Dataset:
+def generate(*, plans: int = PLAN_COUNT, user_count: int = USER_COUNT) -> Dataset:
     """Build the whole data set from scratch (uncached; the accessors below cache it).
 
-    `plans` sets how many plans there are; with the default, the data set is the same
-    in every release, so tests and screenshots can name its plans.
+    `plans` and `user_count` set how many plans and users there are; with the defaults,
+    the data set is the same in every release, so tests and screenshots can name them.
     """
     rng = random.Random(SEED)  # noqa: S311 - reproducible fake data, not security
-    users = _users(rng)
+    users = _users(rng, user_count)
     templates = _templates(rng)
     plan_list, departments = _plans(rng, templates, users, plans)
     # Drawn after the plans, so plans, templates and users stay as they were.
     people = _people(rng, users, departments)
     conversations = _conversations(rng, plan_list, templates)
+    _without_departments(people)
     return Dataset(
         templates=templates,
         plans=plan_list,
@@ -447,6 +458,7 @@ def generate(*, plans: int = PLAN_COUNT) -> Dataset:
 _lock = threading.Lock()
 _dataset: Dataset | None = None
 _plan_count = PLAN_COUNT
+_people_count = USER_COUNT
 
 
 def use_plan_count(plans: int) -> None:
@@ -459,13 +471,23 @@ def use_plan_count(plans: int) -> None:
             _plan_count, _dataset = plans, None
 
 
+def use_people_count(people: int) -> None:
+    """Serve `people` users from now on in this process (`python -m demo_api --people N`)."""
+    global _dataset, _people_count
+    if people < COMPANY_WIDE_USER_COUNT:
+        raise ValueError(f"the demo API needs at least {COMPANY_WIDE_USER_COUNT} people")
+    with _lock:
+        if people != _people_count:
+            _people_count, _dataset = people, None
+
+
 def dataset() -> Dataset:
     """The process-wide data set, generated on first use."""
     global _dataset
     if _dataset is None:
         with _lock:
             if _dataset is None:
-                _dataset = generate(plans=_plan_count)
+                _dataset = generate(plans=_plan_count, user_count=_people_count)
     return _dataset
 
 

@@ -184,6 +184,7 @@ class DemoServer:
         latency_ms: float = 0,
         fault: str | None = None,
         plans: int | None = None,
+        people: int | None = None,
     ) -> None:
         self.fault: Faults | None = parse_fault(fault)
         if fault and self.fault is None:
@@ -199,6 +200,8 @@ class DemoServer:
         self.httpd = _HTTPServer((host, port), self)
         if plans is not None:
             data.use_plan_count(plans)
+        if people is not None:
+            data.use_people_count(people)
         data.dataset()  # generate now, so that no client request pays for it
 
     @property

@@ -83,7 +83,11 @@ class DemoAPI:
 
 @contextmanager
 def demo_api(
-    *, latency_ms: float = 0, fault: str = "NONE", plans: int | None = None
+    *,
+    latency_ms: float = 0,
+    fault: str = "NONE",
+    plans: int | None = None,
+    people: int | None = None,
 ) -> Iterator[DemoAPI]:
     """The demo API; `plans` makes it serve that many generated plans (slower to start)."""
     port = free_port()
@@ -91,6 +95,8 @@ def demo_api(
     args += ["--latency-ms", str(latency_ms), "--fault", fault]
     if plans is not None:
         args += ["--plans", str(plans)]
+    if people is not None:
+        args += ["--people", str(people)]
     url = f"http://127.0.0.1:{port}"
     # Generating tens of thousands of plans takes a while on a busy machine.
     timeout = 30 if plans is None else 30 + plans / 100

@@ -244,6 +244,9 @@ class ErrorPagesMiddleware:
                 {"error": exception, "filters_in_use": list_filters_in_use(request)},
                 status=exception.status_code,
             )
+            # An error that knows when to come back says so (OrganisationBeingRead).
+            if retry_after := getattr(exception, "retry_after", None):
+                response["Retry-After"] = str(retry_after)
             return response.render()
         if isinstance(exception, audit.AuditUnavailable):
             return audit.refusal(request, exception)

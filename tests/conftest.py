@@ -84,3 +84,16 @@ def fault_api():
     server = start_demo_server()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def demo_upstream(settings, fault_api):
+    """Pages read the demo API's own data set, with the shared cache on (plans.organisation
+    keeps its read there)."""
+    from demo_api import DEMO_API_KEY, DEMO_USERNAME
+
+    settings.PE365_API_URL = fault_api.url
+    settings.PE365_API_USERNAME = DEMO_USERNAME
+    settings.PE365_API_KEY = DEMO_API_KEY
+    settings.PE365_CACHE_TTL = 300
+    return fault_api

@@ -292,3 +292,46 @@ def resident_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise LookupError(f"no VmRSS for process {pid}")
+
+
+# --- The organisation read (plans.organisation) --------------------------------------------
+
+LIST_FIELDS = ("name", "api_id", "template_name", "template_api_id", "status", "frequency")
+
+
+def org_plan(
+    n: int, users: list[dict], *, status: str = "active", name: str | None = None, **overrides
+) -> dict:
+    """A plan in detail form (its assigned users), shaped like the vendor article's."""
+    plan = {
+        **plan_item(n, status=status, name=name or f"Plan {n:03d}"),
+        "assigned_users": users,
+        "assigned_departments": [],
+    }
+    plan.update(overrides)
+    return plan
+
+
+def plan_detail_url(api_id: str) -> str:
+    from urllib.parse import quote
+
+    return f"{PLANS_URL}{quote(api_id, safe='')}/"
+
+
+def expect_organisation(upstream, *, plans: list[dict], people: list[dict], conversations: list):
+    """The organisation read's calls: every page of the plans, users and conversations
+    (no filter, limit=100), then the details of each active plan."""
+    items = [{key: plan[key] for key in LIST_FIELDS} for plan in plans]
+    expect_pages(upstream, PLANS_URL, {}, items)
+    expect_pages(upstream, USERS_URL, {}, people)
+    expect_pages(upstream, CONVERSATIONS_URL, {}, conversations)
+    for plan in plans:
+        if plan["status"] == "active":
+            upstream.get(
+                plan_detail_url(plan["api_id"]),
+                json=plan,
+                match=[
+                    matchers.query_param_matcher({}),
+                    matchers.header_matcher({"Authorization": AUTH_HEADER}),
+                ],
+            )

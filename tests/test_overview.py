@@ -91,7 +91,8 @@ def test_the_conversation_bars_show_completed_and_in_progress_per_template(admin
 
     chart = section(html, "conversations")
     assert bar_links(chart)["Engagement Survey"] == "/plans/?template_name=Engagement+Survey"
-    assert "75 % completed" in chart and "30 completed · 10 in progress" in chart
+    assert '75 %<span class="visually-hidden"> of conversations completed</span>' in chart
+    assert "30 conversations completed · 10 in progress" in chart
     assert "none yet" in chart  # Weekly Check-in has no conversation
     assert '<rect class="chart-fill chart-fill-final" width="75.00" height="10"/>' in chart
     in_progress = '<rect class="chart-fill chart-fill-progress" x="75.00" width="25.00"'

@@ -1,4 +1,4 @@
-"""People: find someone by name, and see every plan they have conversations in."""
+"""People: find someone by name or e-mail, and see every active plan they are assigned to."""
 
 import re
 
@@ -15,10 +15,13 @@ from tests.helpers import (
     AUTH_HEADER,
     CONVERSATIONS_URL,
     OTHER_PLAN_ID,
-    PLAN_ID,
+    PLANS_URL,
     USERS_URL,
+    assignee,
+    expect_organisation,
     expect_pages,
     make_client,
+    org_plan,
     person_record,
     plan_conversation,
 )
@@ -151,66 +154,125 @@ def test_a_person_without_a_name_is_not_looked_up(upstream):
 
 
 # --- The page ----------------------------------------------------------------------------------
+# The page reads the organisation (plans.organisation): every user, and every active plan's
+# assigned users with their conversations.
+
+
+def mia_in_plans() -> dict:
+    """Mia Park (582:1) in plan 1 (second round in progress), plan 3 (not started) and a
+    draft plan 2; her namesake (582:2, another e-mail and department) in plan 5; Jürgen
+    Müller (582:3) nowhere."""
+    mia = assignee(1, "Mia Park")
+    namesake = assignee(2, "Mia Park", "mia.park2@example.com")
+    plans = [
+        org_plan(1, [mia], name="Engagement survey"),
+        org_plan(2, [mia], status="draft", name="Drafted"),
+        org_plan(3, [mia], name="Annual review"),
+        org_plan(5, [namesake], name="Not hers"),
+    ]
+    conversations = [
+        plan_conversation(
+            1,
+            status="final",
+            generated="2026-01-01T00:00:00Z",
+            updated="2026-01-09T00:00:00Z",
+            plan_api_id=plans[0]["api_id"],
+        ),
+        plan_conversation(
+            1,
+            stage="Manager review",
+            generated="2026-04-01T00:00:00Z",
+            updated="2026-04-04T00:00:00Z",
+            plan_api_id=plans[0]["api_id"],
+        ),
+        plan_conversation(2, status="final", plan_api_id=plans[3]["api_id"]),
+    ]
+    people = [
+        person_record(1, "Mia Park"),
+        person_record(
+            2,
+            "Mia Park",
+            email="mia.park2@example.com",
+            departments=[{"api_id": "442:2", "name": "Legal"}],
+        ),
+        person_record(3, "Jürgen Müller", email="juergen.mueller@example.com"),
+    ]
+    return {"plans": plans, "people": people, "conversations": conversations}
 
 
 def test_the_page_alone_offers_a_search(admin_client, upstream):
     html = html_of(admin_client.get("/people/"))
-    assert 'name="name"' in html and "Find a person by name" in html
+    assert 'name="name"' in html and "Find a person by name or e-mail" in html
     assert not upstream.calls
 
 
-def test_it_lists_the_people_found_with_links_to_them(admin_client, upstream):
-    expect_user_search(
-        upstream, "park", [person_record(1, "Mia Park"), person_record(2, "Léo Park")], count=70
-    )
+def test_it_lists_the_people_found_telling_namesakes_apart(admin_client, upstream):
+    expect_organisation(upstream, **mia_in_plans())
 
     response = admin_client.get("/people/", {"name": "park"})
     html = html_of(response)
 
-    assert "70 people's names contain “park”" in html
-    assert "Showing the first 2; type more of the name" in html
+    assert "2 people match “park”" in html
     assert '<a href="/people/?name=Mia+Park&amp;person=582%3A1">Mia Park</a>' in html
-    mia = shown_cells(response)[0]
-    assert (mia["Departments"], mia["Manager"]) == ("Finance", "Mia Boss")
+    first, second = shown_cells(response)
+    assert (first["E-mail"], first["Departments"], first["Manager"]) == (
+        "mia.park2@example.com",
+        "Legal",
+        "Mia Boss",
+    )
+    assert (second["E-mail"], second["Departments"]) == ("person1@example.com", "Finance")
+
+
+@pytest.mark.parametrize("search", ["muller", "JURGEN müller", "juergen.mueller", "mueller@"])
+def test_the_search_matches_name_or_e_mail_ignoring_case_and_accents(
+    admin_client, upstream, search
+):
+    expect_organisation(upstream, **mia_in_plans())
+
+    response = admin_client.get("/people/", {"name": search})
+
+    assert [row["Name"] for row in shown_cells(response)] == ["Jürgen Müller"]
 
 
 def test_nobody_found_says_so(admin_client, upstream):
-    expect_user_search(upstream, "zebra", [])
-    assert "Nobody's name contains “zebra”." in html_of(
+    expect_organisation(upstream, **mia_in_plans())
+    assert "Nobody's name or e-mail contains “zebra”." in html_of(
         admin_client.get("/people/", {"name": "zebra"})
     )
 
 
-def test_the_chosen_persons_plans_link_to_the_plan_filtered_to_them(admin_client, upstream):
-    mia, conversations = mia_and_a_namesake()
-    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [person_record(2, "Mia Park"), mia])
-    expect_pages(upstream, CONVERSATIONS_URL, {"person_name": "Mia Park"}, conversations)
+def test_a_person_lists_every_active_plan_they_are_assigned_to_not_started_included(
+    admin_client, upstream
+):
+    org = mia_in_plans()
+    expect_organisation(upstream, **org)
 
     response = admin_client.get("/people/", {"name": "Mia Park", "person": "582:1"})
     html = html_of(response)
 
     assert '<h2 class="h4" id="person-heading">Mia Park</h2>' in html
     assert "Mia Boss (mia@example.com)" in html
-    plans = re.findall(r'data-label="Plan"><a href="(/plans/[^"]+)">([^<]+)</a></td>', html)
-    assert plans == [
-        (f"/plans/{OTHER_PLAN_ID}/?q=Mia+Park", "Annual review"),
-        (f"/plans/{PLAN_ID}/?q=Mia+Park", "Engagement survey"),
+    assert [(row["Plan"], row["State"]) for row in shown_cells(response)] == [
+        ("Annual review", "Not started"),
+        ("Engagement survey", "In progress"),
     ]
+    plans = re.findall(r'data-label="Plan"><a href="(/plans/[^"]+)">([^<]+)</a></td>', html)
+    assert plans[1] == (f"/plans/{org['plans'][0]['api_id']}/?q=Mia+Park", "Engagement survey")
     assert "Manager review, last moved" in html
-    assert "Not hers" not in html and "Deleted" not in html
+    assert "Not hers" not in html and "Drafted" not in html
+    assert 'id="organisation-read"' in html and "as read at" in html
 
 
-def test_a_person_without_conversations_says_so(admin_client, upstream):
-    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [person_record(1, "Mia Park")])
-    expect_pages(upstream, CONVERSATIONS_URL, {"person_name": "Mia Park"}, [])
+def test_a_person_in_no_active_plan_says_so(admin_client, upstream):
+    expect_organisation(upstream, **mia_in_plans())
 
-    html = html_of(admin_client.get("/people/", {"name": "Mia Park", "person": "582:1"}))
+    html = html_of(admin_client.get("/people/", {"name": "Jürgen", "person": "582:3"}))
 
-    assert "Mia Park has no conversations in any plan yet." in html
+    assert "Jürgen Müller is not assigned to any active plan." in html
 
 
 def test_an_unknown_person_is_a_404(admin_client, upstream):
-    expect_pages(upstream, USERS_URL, {"name": "Mia Park"}, [])
+    expect_organisation(upstream, **mia_in_plans())
     response = admin_client.get("/people/", {"name": "Mia Park", "person": "582:404"})
     assert response.status_code == 404
 
@@ -232,6 +294,8 @@ def test_bad_input_is_a_400_with_the_form_and_no_upstream_call(admin_client, ups
 
 
 def test_a_failing_user_search_is_an_upstream_error_page(admin_client, upstream):
+    upstream.get(PLANS_URL, json={"count": 0, "results": []})
+    upstream.get(CONVERSATIONS_URL, json={"count": 0, "results": []})
     upstream.get(USERS_URL, status=403, json={"detail": "You do not have permission."})
     assert admin_client.get("/people/", {"name": "mia"}).status_code == 502
 
@@ -252,16 +316,16 @@ def test_the_header_links_to_people_for_those_allowed(admin_client, client, djan
 
 
 def test_a_person_search_is_recorded_with_what_was_searched(admin_client, upstream):
-    expect_user_search(upstream, "park", [person_record(1, "Mia Park")])
+    expect_organisation(upstream, **mia_in_plans())
 
     admin_client.get("/people/", {"name": "park"})
 
     (entry,) = AuditEntry.objects.filter(action=audit.Action.PERSON_LOOKUP)
-    assert (entry.person, entry.row_count) == ("park", 1)
+    assert (entry.person, entry.row_count) == ("park", 2)
 
 
 def test_a_person_search_that_cannot_be_recorded_is_refused(admin_client, upstream, monkeypatch):
-    expect_user_search(upstream, "park", [person_record(1, "Mia Park")])
+    expect_organisation(upstream, **mia_in_plans())
 
     def refuse(*args, **kwargs):
         raise DatabaseError("could not extend file: No space left on device")

@@ -106,6 +106,11 @@ class Client:
             key, path, lambda: self._fetch(path, params, what), share=share, max_bytes=None
         )
 
+    def fetch_json(self, path: str, params: Params | None = None, *, what: str = "object") -> Any:
+        """GET `path` now, neither memoised nor shared: for a read that keeps what it parses
+        from the answers instead (plans.organisation), so a thousand answers are not held."""
+        return self._fetch(path, params or {}, what)
+
     def get_assembled(
         self, name: str, path: str, params: Params, assemble: Callable[[], Any]
     ) -> Any:
@@ -149,6 +154,15 @@ class Client:
         fetched_at, data = self._memo.get(key, entry)
         self._saw(fetched_at)
         return data
+
+    def saw(self, fetched_at: float) -> None:
+        """The page shows data fetched at `fetched_at` from elsewhere (a value kept by a
+        use case itself, e.g. plans.organisation)."""
+        self._saw(fetched_at)
+
+    def shared_key(self, name: str) -> str:
+        """The shared cache's key for `name`, this API account's own."""
+        return self._cache_key(name)
 
     def _saw(self, fetched_at: float) -> None:
         """The page shows data fetched at `fetched_at` (its "Data as of" is the oldest)."""
