@@ -396,7 +396,7 @@ def _conversations(
         t["api_id"]: {s: _upper_uuid(rng) for s in ("Final", *IN_PROGRESS_STAGES)}
         for t in templates
     }
-    conversations = []
+    conversations: list[dict[str, Any]] = []
     for plan in plans:
         if plan["status"] != "active":  # draft plans have not launched any conversation
             continue
