@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from plans.rounds import Comparison, CurvePoint
 
-WIDTH, HEIGHT = 400, 220
-LEFT, RIGHT, TOP, BOTTOM = 40, 14, 10, 34  # room for the axes' labels
+WIDTH, HEIGHT = 560, 260
+# Room for the axes' labels, at the font size phones need (dashboard.css .rounds-axis).
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 52
 PERCENT_TICKS = (0, 25, 50, 75, 100)
 # Day steps the x axis labels by: the first that gives at most MAX_DAY_TICKS intervals.
 DAY_STEPS = (1, 7, 14, 28, 56, 91, 182, 365, 730)
@@ -83,8 +84,8 @@ def curve_chart(comparison: Comparison) -> CurveChart:
         percent_ticks=tuple(Tick(f"{y(p):.1f}", f"{p} %") for p in PERCENT_TICKS),
         day_ticks=tuple(Tick(f"{x(d):.1f}", str(d)) for d in labelled),
         marker=marker,
-        percent_label_x=LEFT - 6,
-        day_label_y=bottom + 15,
-        axis_title=(f"{(LEFT + right) / 2:.1f}", f"{HEIGHT - 3}"),
+        percent_label_x=LEFT - 8,
+        day_label_y=bottom + 22,
+        axis_title=(f"{(LEFT + right) / 2:.1f}", f"{HEIGHT - 4}"),
         table=tuple(points[d] for d in days),
     )
