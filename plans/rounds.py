@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from plans import services
-from plans.api.paths import CONVERSATIONS_PATH
+from plans.api.paths import plan_path
 from plans.api.results import Conversation
 
 # A person's second conversation this soon after a round began is a duplicate within the
@@ -61,6 +61,7 @@ class PlanRounds:
 
     rounds: tuple[Round, ...]
     undated: int = 0
+    plan_name: str = ""
 
     @property
     def current(self) -> Round | None:
@@ -116,7 +117,7 @@ def _generated(conversation: Conversation) -> datetime | None:
     return conversation.generated or conversation.updated
 
 
-def group_rounds(conversations: Iterable[Conversation]) -> PlanRounds:
+def group_rounds(conversations: Iterable[Conversation], *, plan_name: str = "") -> PlanRounds:
     """The conversations' rounds (the rule in this module's docstring), oldest first."""
     dated: list[tuple[datetime, Conversation]] = []
     undated = 0
@@ -142,6 +143,7 @@ def group_rounds(conversations: Iterable[Conversation]) -> PlanRounds:
             for number, (start, latest) in enumerate(groups, start=1)
         ),
         undated=undated,
+        plan_name=plan_name,
     )
 
 
@@ -163,20 +165,21 @@ def _round(number: int, start: datetime, latest: Iterable[Conversation]) -> Roun
     )
 
 
-def plan_rounds(*, client: services.Client, plan: services.PlanDetail) -> PlanRounds:
-    """The plan's rounds, from the read participation makes (its own conversations).
+def plan_rounds(*, client: services.Client, api_id: str) -> PlanRounds:
+    """The rounds of the plan `api_id`, from the read participation makes: the plan, then
+    its own conversations (one value in the shared cache, shared with the plan page's parts).
 
-    Calls: those of participation (one value in the shared cache, which the plan page's
-    parts share). The rounds are kept as one value too (`Client.get_assembled`), so a
-    repeat view neither reads nor groups thousands of conversations again.
+    The rounds, with the plan's name, are kept as one value of their own
+    (`Client.get_assembled`), keyed by the plan alone: a repeat view reads that small value
+    and neither the plan's thousands of assigned users nor its conversations.
     """
 
     def build() -> PlanRounds:
-        return group_rounds(services._own_conversations(client, plan))
+        plan = services.plan_get(client=client, api_id=api_id)
+        own = services._own_conversations(client, plan)
+        return group_rounds(own, plan_name=plan.name)
 
-    # Keyed by the plan as well as its name: only the plan's own conversations count.
-    params: dict[str, str | int] = {"plan_name": plan.name, "plan_api_id": plan.api_id}
-    found: PlanRounds = client.get_assembled("rounds", CONVERSATIONS_PATH, params, build)
+    found: PlanRounds = client.get_assembled("rounds", plan_path(api_id), {}, build)
     return found
 
 

@@ -12,8 +12,8 @@ from plans.exceptions import PlanWithoutName
 from tests.helpers import (
     CONVERSATIONS_URL,
     OTHER_PLAN_ID,
+    PLAN_ID,
     PLAN_URL,
-    assignee,
     expect_plan_conversations,
     load_fixture,
     make_client,
@@ -43,14 +43,6 @@ def open_(person: int, generated: datetime) -> dict:
     return plan_conversation(
         person, generated=iso(generated), updated=iso(generated + timedelta(days=1))
     )
-
-
-def plan_of(*people: int, name: str = "Engagement survey") -> services.PlanDetail:
-    data = load_fixture("plan_detail.json") | {
-        "name": name,
-        "assigned_users": [assignee(n) for n in people],
-    }
-    return reader.plan_detail(data, path="/api/v2/conversation_plans/x/")
 
 
 def grouped(*items: dict) -> rounds.PlanRounds:
@@ -134,38 +126,40 @@ def test_no_conversations_no_rounds():
     assert rounds.compare(found, now=JAN) is None
 
 
-def test_it_reads_the_plans_own_conversations_as_participation_does(upstream):
+def test_it_reads_the_plan_then_its_own_conversations_as_participation_does(upstream):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     namesake = {**done(1, FEB + timedelta(days=3), 1), "plan_api_id": OTHER_PLAN_ID}
     expect_plan_conversations(upstream, [done(1, JAN, 1), open_(2, JAN), namesake])
-    client = make_client()
-    plan = services.plan_get(client=client, api_id=load_fixture("plan_detail.json")["api_id"])
 
-    found = rounds.plan_rounds(client=client, plan=plan)
+    found = rounds.plan_rounds(client=make_client(), api_id=PLAN_ID)
 
     # One call for the plan, one for the one page of conversations by its name (the
     # exact query and credentials: tests/helpers.expect_pages); the namesake's is not its own.
     assert len(upstream.calls) == 2
     assert upstream.calls[1].request.url.startswith(CONVERSATIONS_URL)
     assert [(r.people, r.completed) for r in found.rounds] == [(2, 1)]
+    assert found.plan_name == "Engagement survey"
 
 
-def test_rounds_share_the_conversations_read_and_are_kept_while_cached(upstream):
+def test_rounds_share_the_reads_of_participation_and_are_kept_while_cached(upstream):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     expect_plan_conversations(upstream, [done(1, JAN, 1), open_(1, FEB)])
     client = make_client(cache_ttl=30)
-    plan = plan_of(1, 2)
+    plan = services.plan_get(client=client, api_id=PLAN_ID)
 
     services.plan_participation(client=client, plan=plan)
-    first = rounds.plan_rounds(client=client, plan=plan)
-    again = rounds.plan_rounds(client=make_client(cache_ttl=30), plan=plan)
+    first = rounds.plan_rounds(client=client, api_id=PLAN_ID)
+    again = rounds.plan_rounds(client=make_client(cache_ttl=30), api_id=PLAN_ID)
 
-    assert len(upstream.calls) == 1
+    assert len(upstream.calls) == 2  # the plan and the conversations, once each
     assert again == first and len(first.rounds) == 2
 
 
 def test_a_plan_without_a_name_has_no_conversations_to_ask_for(upstream):
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"name": ""})
+
     with pytest.raises(PlanWithoutName):
-        rounds.plan_rounds(client=make_client(), plan=plan_of(1, name=""))
+        rounds.plan_rounds(client=make_client(), api_id=PLAN_ID)
 
 
 def test_today_is_compared_with_the_same_point_of_the_last_round():

@@ -81,9 +81,7 @@ def plan_rounds(request: HttpRequest, api_id: str) -> HttpResponse:
     form = RoundsForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
-    client = services.client_for(request)
-    plan = services.plan_get(client=client, api_id=api_id)
-    found = rounds.plan_rounds(client=client, plan=plan)
+    found = rounds.plan_rounds(client=services.client_for(request), api_id=api_id)
     comparison = rounds.compare(found, now=datetime.fromtimestamp(clock.now(), tz=UTC))
     table = RoundTable(
         list(reversed(found.rounds)), current=len(found.rounds), prefix="", orderable=False
@@ -94,7 +92,7 @@ def plan_rounds(request: HttpRequest, api_id: str) -> HttpResponse:
     except EmptyPage:
         return past_the_end(request, "page", page, table.paginator.num_pages, "rounds")
     context = {
-        "plan": plan,
+        "plan_name": found.plan_name,
         "detail_url": reverse("plans:detail", kwargs={"api_id": api_id}),
         "found": found,
         "comparison": comparison,
