@@ -14,7 +14,7 @@ from plans.rounds import Comparison, CurvePoint
 
 WIDTH, HEIGHT = 560, 260
 # Room for the axes' labels, at the font size phones need (dashboard.css .rounds-axis).
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 52
+LEFT, RIGHT, TOP, BOTTOM = 74, 16, 14, 52
 PERCENT_TICKS = (0, 25, 50, 75, 100)
 # Day steps the x axis labels by: the first that gives at most MAX_DAY_TICKS intervals.
 DAY_STEPS = (1, 7, 14, 28, 56, 91, 182, 365, 730)

@@ -88,6 +88,8 @@ def test_on_a_phone_nothing_scrolls_sideways_and_rounds_are_cards(browser, site,
         expect(page.locator(".rounds-table thead")).not_to_be_in_viewport()
         first = page.locator(".rounds-table tbody tr").first
         expect(first.locator("td[data-label='% completed']")).to_be_visible()
+        (RESULTS / "screenshots").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=RESULTS / "screenshots" / "plan-rounds-phone.png", full_page=True)
     finally:
         context.close()
 
