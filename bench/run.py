@@ -174,7 +174,7 @@ TARGETS = [
     ("cache_on", "list, 25 rows", "page_median_ms", 25, "warm list of 25 rows ≤ 25 ms"),
     ("cache_on", "list, 100 rows", "page_median_ms", 50, "warm list of 100 rows ≤ 50 ms"),
     ("cache_on", "participation, 3,000", "page_median_ms", 25, "warm participation ≤ 25 ms"),
-    ("cache_off", "rounds, 3,000", "ratio", 8, "cold rounds of 3,000 ≤ 8 × one upstream call"),
+    ("cache_off", "rounds, 3,000", "vs_one_call", 8, "cold rounds of 3,000 ≤ 8 × one call"),
     ("cache_on", "rounds, 3,000", "page_median_ms", 25, "warm rounds of 3,000 ≤ 25 ms"),
 ]
 MAX_WORKER_RSS_MB = 120
@@ -458,6 +458,10 @@ def run(args: argparse.Namespace) -> dict:
                 primary, secondary = upstream_calls(site, api, page["page"])
                 result.update(upstream_calls_per_view=primary, secondary_calls_per_view=secondary)
                 report["cache_off"][page["name"]] = result
+            # The rounds' target is in calls: the page against the plan's one call alone.
+            one_call = report["cache_off"]["detail, 3,000 users"]["floor_median_ms"]
+            rounds_off = report["cache_off"]["rounds, 3,000"]
+            rounds_off["vs_one_call"] = round(rounds_off["page_median_ms"] / one_call, 2)
 
         # Shared cache on (30 s): the first view of a page is cold, the rest are warm.
         env = production_env(api.url, tmp / "on.sqlite3", cache_ttl=30)
