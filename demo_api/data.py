@@ -10,6 +10,7 @@ objects: treat them as read-only.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import unicodedata
@@ -51,6 +52,27 @@ ROUND_DAYS = {
     "Quarterly": 91,
     "Annually": 365,
 }
+# Recurring plans whose rounds are generated together, as a plan's schedule does: each round
+# for everyone assigned by then within ROUND_SPREAD_MINUTES of its start (the second round
+# over two days), each round completing at its own pace. Plan name -> its rounds, oldest
+# first: (start, share of the round's people who complete it, median days to complete).
+ROUNDS_PLANS: dict[str, tuple[tuple[datetime, float, float], ...]] = {
+    "Engagement survey – Sales Q3 2026": (
+        (datetime(2026, 1, 5, 7, tzinfo=UTC), 0.85, 9.0),
+        (datetime(2026, 2, 2, 7, tzinfo=UTC), 0.96, 3.0),
+        (datetime(2026, 3, 2, 7, tzinfo=UTC), 0.9, 6.0),
+        (datetime(2026, 3, 30, 7, tzinfo=UTC), 0.7, 12.0),
+    ),
+    "1:1 – 山田 花子": (
+        (datetime(2026, 4, 6, 6, tzinfo=UTC), 0.8, 3.0),
+        (datetime(2026, 4, 13, 6, tzinfo=UTC), 0.7, 4.0),
+        (datetime(2026, 4, 20, 6, tzinfo=UTC), 0.95, 1.0),
+    ),
+}
+ROUND_SPREAD_MINUTES = 3 * 60
+# The share of such a plan's people who join after its first round (at a later round's
+# start, or not yet: no conversation).
+LATE_JOINER_SHARE = 0.15
 # People: how many of them manage others, and the share of people no longer active.
 MANAGER_COUNT = 250
 INACTIVE_SHARE = 0.03
@@ -384,12 +406,13 @@ def _conversations(
         t["api_id"]: {s: _upper_uuid(rng) for s in ("Final", *IN_PROGRESS_STAGES)}
         for t in templates
     }
-    conversations = []
+    conversations: list[dict[str, Any]] = []
     for plan in plans:
         if plan["status"] != "active":  # draft plans have not launched any conversation
             continue
         round_days = ROUND_DAYS.get(plan["frequency"] or "", 0)  # 0: a one-off plan
         stage_ids = stages[plan["template_api_id"]]
+        first = len(conversations)
         for user in plan["assigned_users"]:
             if rng.random() < NOT_STARTED_SHARE:
                 continue
@@ -425,6 +448,66 @@ def _conversations(
                             rng, plan, stage_ids, user, status, stage, generated, generated
                         )
                     )
+        if plan["name"] in ROUNDS_PLANS:
+            # Drawn as for any plan above, so the plans after it keep their data; replaced.
+            conversations[first:] = _rounds(plan, stage_ids, ROUNDS_PLANS[plan["name"]])
+    return conversations
+
+
+def _rounds(
+    plan: dict[str, Any],
+    stage_ids: dict[str, str],
+    rounds: tuple[tuple[datetime, float, float], ...],
+) -> list[dict[str, Any]]:
+    """A ROUNDS_PLANS plan's conversations: a round at each start for everyone assigned by
+    then, from a generator of its own (seeded by the plan), in order of generation.
+
+    Some people join late: at a later round, or not yet. The last person joins a third of
+    the way into the second-to-last round, generated on their own; the first has a
+    conversation deleted after their current one, which no round counts.
+    """
+    rng = random.Random(f"{SEED}:rounds:{plan['api_id']}")  # noqa: S311 - demo data
+    users = plan["assigned_users"]
+    joined = [
+        rng.randrange(1, len(rounds) + 1) if rng.random() < LATE_JOINER_SHARE else 0 for _ in users
+    ]
+    if len(users) > 1:
+        joined[0], joined[-1] = 0, len(rounds) - 2
+    made: list[tuple[datetime, dict[str, Any]]] = []
+    for number, (start, complete_share, median_days) in enumerate(rounds):
+        gap = (rounds[number + 1][0] - start) if number + 1 < len(rounds) else timedelta(28)
+        spread = 2 * 24 * 60 if number == 1 else ROUND_SPREAD_MINUTES
+        for index, user in enumerate(users):
+            if joined[index] > number:
+                continue
+            generated = start + timedelta(minutes=rng.randrange(spread))
+            if index == len(users) - 1 and number == joined[index] and index:
+                generated = start + gap / 3  # a late joiner, generated on their own
+            if rng.random() < complete_share:
+                days = min(rng.expovariate(math.log(2) / median_days), 3 * gap.days)
+                moved = generated + timedelta(minutes=max(int(days * 24 * 60), 5))
+                status, stage = "final", "Final"
+            else:
+                moved = generated + timedelta(minutes=rng.randrange(max(gap.days, 1) * 24 * 60))
+                status, stage = "draft", rng.choice(IN_PROGRESS_STAGES)
+            made.append(
+                (
+                    generated,
+                    _conversation(rng, plan, stage_ids, user, status, stage, generated, moved),
+                )
+            )
+    made.sort(key=lambda pair: pair[0])
+    conversations = [conversation for _, conversation in made]
+    if users:
+        current = max(
+            generated for generated, c in made if c["person_api_id"] == users[0]["api_id"]
+        )
+        deleted = current + timedelta(days=1)
+        conversations.append(
+            _conversation(
+                rng, plan, stage_ids, users[0], "deleted", IN_PROGRESS_STAGES[0], deleted, deleted
+            )
+        )
     return conversations
 
 

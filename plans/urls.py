@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans.views import plan, plan_list
+from plans.views import plan, plan_list, rounds
 
 app_name = "plans"
 
@@ -26,4 +26,5 @@ urlpatterns = [
     ),
     path("<str:api_id>/participation/", plan.plan_participation, name="participation"),
     path("<str:api_id>/users.csv", plan.plan_users_export, name="users_export"),
+    path("<str:api_id>/rounds/", rounds.plan_rounds, name="rounds"),
 ]

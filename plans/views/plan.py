@@ -101,6 +101,7 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "status_badge": status_badge(plan.status),
         "frequency": frequency_label(plan.frequency),
         "panels_url": reverse("plans:panels", kwargs={"api_id": api_id}),
+        "rounds_url": reverse("plans:rounds", kwargs={"api_id": api_id}),
         "template_panel_url": _part_url(request, "plans:template_panel", api_id),
         "progress_panel_url": _part_url(request, "plans:progress_panel", api_id),
         "participation_url": _part_url(request, "plans:participation", api_id, q=query),
