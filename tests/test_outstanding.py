@@ -2,8 +2,8 @@
 department, manager and template, and the records that need fixing.
 
 Read from the demo API's own data set (demo_api/data.py). Its active plans hold 6,552
-assignments (a person counts once per plan): 3,911 completed, 2,254 in progress and 387
-not started, so 2,641 are still to act, under 250 managers and 19 people without one.
+assignments (a person counts once per plan): 3,929 completed, 2,243 in progress and 380
+not started, so 2,623 are still to act, under 250 managers and 19 people without one.
 """
 
 import csv
@@ -20,13 +20,13 @@ from tests.helpers import assignee, expect_organisation, org_plan, person_record
 
 pytestmark = pytest.mark.django_db
 
-ASSIGNED, COMPLETED, IN_PROGRESS, NOT_STARTED = 6552, 3911, 2254, 387
-STILL_TO_ACT = IN_PROGRESS + NOT_STARTED  # 2,641
+ASSIGNED, COMPLETED, IN_PROGRESS, NOT_STARTED = 6552, 3929, 2243, 380
+STILL_TO_ACT = IN_PROGRESS + NOT_STARTED  # 2,623
 MANAGERS = 250
 WITHOUT_MANAGER = 19
-# Upstream calls of the organisation read: 2 pages of 150 plans, 50 of 5,000 users, 70 of
-# 6,981 conversations, and the details of the 118 active plans.
-READ_CALLS = 2 + 50 + 70 + 118
+# Upstream calls of the organisation read: 2 pages of 150 plans, 50 of 5,000 users, 72 of
+# 7,146 conversations, and the details of the 118 active plans.
+READ_CALLS = 2 + 50 + 72 + 118
 
 CARLOS_KIM = "582:b83a0c10-67cb-48ae-972d-12f5e620109b"  # 25 still to act, first by name
 ELENA_SILVA = "582:b5bb0bd1-4c35-4f31-82cb-835db109f8ad"  # 25 too
@@ -257,7 +257,7 @@ def test_completion_counts_every_assignment_once_per_plan(demo):
     )
     assert totals.percent_completed == 60
     html = " ".join(strip_tags(response.content.decode()).split())
-    assert "3,911 of 6,552 people assigned to 118 active plans have completed" in html
+    assert "3,929 of 6,552 people assigned to 118 active plans have completed" in html
 
 
 def test_completion_by_template_counts_people_not_conversations(demo):
