@@ -10,3 +10,5 @@ class Action(models.TextChoices):
     ASSIGNED_USERS_VIEW = "assigned_users_view", "Assigned users view"
     PERSON_LOOKUP = "person_lookup", "Person lookup"
     SIGN_IN = "sign_in", "Sign-in"
+    SEND_REMINDERS = "send_reminders", "Reminders sent"
+    SEND_DIGEST = "send_digest", "Manager's list sent"
