@@ -96,7 +96,7 @@ def test_a_reminder_that_failed_for_good_does_not_start_a_cooldown(reminder_send
 
 def test_last_reminded_gives_the_latest_reminder_per_person(reminder_sender, clock):
     queue(reminder_sender, [reminder_person(1), reminder_person(2)])
-    first = clock.now
+    first = clock.datetime()
     clock.advance(days=4)
     queue(reminder_sender, [reminder_person(1)])
 
@@ -104,7 +104,7 @@ def test_last_reminded_gives_the_latest_reminder_per_person(reminder_sender, clo
         plan_id=PLAN_ID, person_ids=["580:person-1", "580:person-2", "580:person-3"]
     )
 
-    assert reminded == {"580:person-1": clock.now, "580:person-2": first}
+    assert reminded == {"580:person-1": clock.datetime(), "580:person-2": first}
     assert services.last_reminded(plan_id=OTHER_PLAN, person_ids=["580:person-1"]) == {}
 
 
