@@ -26,7 +26,7 @@ urlpatterns = [
     path("oidc/", include("sso.urls")),
     path("plans/", include("plans.urls")),
     path("people/", people.people, name="people"),
-    path("outbox/", include("reminders.urls")),
+    path("", include("reminders.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
