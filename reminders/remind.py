@@ -195,17 +195,17 @@ def _new_token(preview: reminders.Preview, kind: str, key: str) -> str:
 # --- A manager's list ------------------------------------------------------------------------
 
 
-def manager_lines(
-    *, client: services.Client, manager_api_id: str
-) -> tuple[Manager | None, list[DigestLine]]:
-    """The manager and their people still to act across active plans.
+def manager_lists(
+    *, client: services.Client, manager_api_id: str = ""
+) -> dict[str, tuple[Manager, list[DigestLine]]]:
+    """Each manager (or only `manager_api_id`) with their people still to act across active
+    plans, by manager api_id.
 
     Reads each active plan's roster through the services (one participation read per plan,
-    the users endpoint once). When the organisation-wide read lands (the /outstanding/
-    page), this should use it instead.
+    the users endpoint once, all kept in the shared cache). When the organisation-wide read
+    of the /outstanding/ page lands, this should use it instead.
     """
-    manager: Manager | None = None
-    lines: list[DigestLine] = []
+    lists: dict[str, tuple[Manager, list[DigestLine]]] = {}
     plans = [p for p in services.plan_list_all(client=client) if p.status == "active"]
     for summary in plans:
         plan = services.plan_get(client=client, api_id=summary.api_id)
@@ -215,9 +215,12 @@ def manager_lines(
             manager=manager_api_id,
         )
         for member in members:
-            if manager is None and member.manager is not None:
-                m = member.manager
-                manager = Manager(api_id=m.api_id, name=m.name, email=m.email)
+            if member.manager is None:
+                continue
+            m = member.manager
+            _, lines = lists.setdefault(
+                m.api_id, (Manager(api_id=m.api_id, name=m.name, email=m.email), [])
+            )
             lines.append(
                 DigestLine(
                     plan_id=plan.api_id,
@@ -228,7 +231,15 @@ def manager_lines(
                     since=member.standing.moved,
                 )
             )
-    return manager, lines
+    return lists
+
+
+def manager_lines(
+    *, client: services.Client, manager_api_id: str
+) -> tuple[Manager | None, list[DigestLine]]:
+    """The manager and their people still to act across active plans (None, [] when none)."""
+    found = manager_lists(client=client, manager_api_id=manager_api_id).get(manager_api_id)
+    return found if found else (None, [])
 
 
 def teams_chat_url(email: str) -> str:

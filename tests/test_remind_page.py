@@ -149,3 +149,30 @@ def test_a_managers_list_is_previewed_with_a_teams_link_and_sent_once(demo, send
     lines = page.context["lines"]
     assert any(line.plan_id == plan.api_id for line in lines)
     assert Reminder.objects.filter(kind="digest", person_email=manager.email).count() == 1
+
+
+def test_send_digests_queues_one_list_per_manager_and_a_dry_run_queues_nothing(demo, capsys):
+    from django.core.management import call_command
+
+    call_command("send_digests", "--dry-run")
+    printed = capsys.readouterr().out
+    assert not Email.objects.exists()
+    managers = int(re.search(r"Dry run: (\d+) managers", printed).group(1))
+
+    call_command("send_digests")
+
+    digests = Reminder.objects.filter(kind="digest")
+    assert managers > 0
+    assert digests.count() == managers
+    assert digests.values("person_email").distinct().count() == managers
+    assert AuditEntry.objects.filter(action="send_digest", username="(schedule)").count() == (
+        managers
+    )
+
+
+def test_a_manager_with_nobody_to_chase_gets_no_list(demo, sender):
+    response = sender.get("/outstanding/580:no-such-manager/remind/")
+
+    assert response.status_code == 200
+    assert response.context["lines"] == []
+    assert 'name="token"' not in response.content.decode()
