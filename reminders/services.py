@@ -211,15 +211,18 @@ def _left_out_reason(person: Person, reminded: Mapping[str, datetime]) -> Reason
 
 
 def last_reminded(
-    *, plan_id: str, person_ids: Sequence[str], since: datetime | None = None
+    *, plan_id: str, person_ids: Sequence[str] | None = None, since: datetime | None = None
 ) -> dict[str, datetime]:
-    """When each of these people was last reminded about the plan (a message that has not
-    failed for good), for the cooldown and the people table's "Reminded 2 days ago"."""
-    if not person_ids:
+    """When each of these people (everyone reminded about the plan when `person_ids` is None)
+    was last reminded about it (a message that has not failed for good), for the cooldown
+    and the people table's "Reminded 2 days ago"."""
+    if person_ids is not None and not person_ids:
         return {}
+    reminders = Reminder.objects.filter(kind=Kind.REMINDER, plan_id=plan_id)
+    if person_ids is not None:
+        reminders = reminders.filter(person_id__in=person_ids)
     rows = (
-        Reminder.objects.filter(kind=Kind.REMINDER, plan_id=plan_id, person_id__in=person_ids)
-        .exclude(email__status=STATUS.failed)
+        reminders.exclude(email__status=STATUS.failed)
         .filter(**({"created_at__gte": since} if since else {}))
         .values("person_id")
         .annotate(last=Max("created_at"))

@@ -176,3 +176,28 @@ def test_a_manager_with_nobody_to_chase_gets_no_list(demo, sender):
     assert response.status_code == 200
     assert response.context["lines"] == []
     assert 'name="token"' not in response.content.decode()
+
+
+def test_the_plan_page_offers_remind_these_people_to_senders_only(demo, sender, hr_admin):
+    plan, _ = a_small_plan()
+    link = f"/plans/{plan.api_id}/remind/?state=outstanding"
+
+    offered = link in sender.get(f"/plans/{plan.api_id}/").content.decode()
+    hr_admin.groups.first().permissions.remove(Permission.objects.get(codename="send_reminders"))
+    hr_admin = type(hr_admin).objects.get(pk=hr_admin.pk)  # a fresh permission cache
+    withheld = "Remind these people" not in sender.get(f"/plans/{plan.api_id}/").content.decode()
+
+    assert offered and withheld
+
+
+def test_last_reminded_gives_every_reminded_person_of_a_plan(demo, sender):
+    from reminders.services import last_reminded
+
+    plan, _ = a_small_plan()
+    url = f"/plans/{plan.api_id}/remind/"
+    preview = sender.get(url)
+    sender.post(url, {"token": token_of(preview), "subject": "S", "message": "M"})
+
+    reminded = last_reminded(plan_id=plan.api_id)
+
+    assert set(reminded) == {p.api_id for p in preview.context["preview"].recipients}
