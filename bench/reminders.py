@@ -189,7 +189,9 @@ def main() -> None:
         "send_queued_mail_wall_seconds_with_start_up": round(wall, 2),
         "sender_rss_start_mb": round(sender_figures["rss_start_mb"], 1),
         "sender_rss_peak_mb": round(sender_figures["rss_peak_mb"], 1),
-        "sender_growth_mb": round(sender_figures["rss_peak_mb"] - sender_figures["rss_start_mb"], 1),
+        "sender_growth_mb": round(
+            sender_figures["rss_peak_mb"] - sender_figures["rss_start_mb"], 1
+        ),
         "received_by_smtp_server": handler.count,
         "distinct_recipients": len(handler.recipients),
         "statuses": statuses,

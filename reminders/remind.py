@@ -138,7 +138,7 @@ def plan_remind(request: HttpRequest, api_id: str) -> HttpResponseBase:
                     people=preview.recipients,
                     subject=form.cleaned_data["subject"],
                     message=form.cleaned_data["message"],
-                    sender=request.user,  # type: ignore[arg-type]
+                    sender=request.user,
                     reply_to=request.user.email,  # type: ignore[union-attr]
                     token=signed["token"],
                     selection=selection.cleaned_data,
@@ -180,7 +180,7 @@ def plan_remind(request: HttpRequest, api_id: str) -> HttpResponseBase:
             "form": message_form,
             "example": example,
             "changed": changed,
-            "can_send": reminders.can_send_reminders(request.user),  # type: ignore[arg-type]
+            "can_send": reminders.can_send_reminders(request.user),
             "back": reverse("plans:detail", args=[plan.api_id]),
             "cooldown_days": settings.REMINDER_COOLDOWN_DAYS,
         },
@@ -267,7 +267,7 @@ def manager_list(request: HttpRequest, manager_api_id: str) -> HttpResponseBase:
                 reminders.queue_digest(
                     manager=manager,
                     people=lines,
-                    sender=request.user,  # type: ignore[arg-type]
+                    sender=request.user,
                     reply_to=request.user.email,  # type: ignore[union-attr]
                     token=signed["token"],
                     request=request,
@@ -299,7 +299,7 @@ def manager_list(request: HttpRequest, manager_api_id: str) -> HttpResponseBase:
                 kind="manager", key=manager_api_id, ids=ids, token=reminders.new_token()
             ),
             "teams_url": teams_chat_url(manager.email) if manager and manager.email else "",
-            "can_send": reminders.can_send_reminders(request.user),  # type: ignore[arg-type]
+            "can_send": reminders.can_send_reminders(request.user),
         },
         status=409 if changed else 200,
     )
