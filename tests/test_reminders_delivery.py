@@ -179,7 +179,9 @@ def test_a_hung_server_fails_the_message_within_the_timeout(
         assert "timed out" in email.logs.get().message
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized, as the single sign-on tests are: the flush after it must not re-create the
+# content types that the next serialized test restores.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_readiness_is_unaffected_while_the_sender_waits_on_a_hung_server(
     hung_smtp_server, send_queued_mail, reminder_sender, client, upstream, settings
 ):
