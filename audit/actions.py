@@ -13,3 +13,5 @@ class Action(models.TextChoices):
     EXPORT_OUTSTANDING = "export_outstanding", "Export of people still to act"
     DATA_ISSUES_VIEW = "data_issues_view", "People whose records need fixing"
     SIGN_IN = "sign_in", "Sign-in"
+    SEND_REMINDERS = "send_reminders", "Reminders sent"
+    SEND_DIGEST = "send_digest", "Manager's list sent"

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "plans",
     "sso",
     "audit",
+    "post_office",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -454,6 +456,60 @@ OIDC_TIMEOUT = 10
 # The ID token goes back to the provider as id_token_hint when signing out.
 OIDC_STORE_ID_TOKEN = True
 
+# --- Mail: reminders and digests (reminders/, django-post-office) ------------------------
+
+# Messages are written to post-office's queue in the database and sent by
+# `manage.py send_queued_mail` (cron, every minute). Without EMAIL_HOST they are kept in
+# the outbox and nothing leaves the machine: Django's dummy backend accepts and drops them,
+# so even a stray send_queued_mail cannot reach an MTA on localhost (Django's default host).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Seconds one SMTP connect, greeting or command may take: a hung server cannot hang the sender.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=300)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "plans-dashboard@localhost"
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.dummy.EmailBackend"
+)
+if EMAIL_HOST and not os.environ.get("DEFAULT_FROM_EMAIL", "").strip():
+    raise ImproperlyConfigured(
+        "EMAIL_HOST is set but DEFAULT_FROM_EMAIL is not. Set it to the mailbox reminders come "
+        "from, e.g. plans-dashboard@example.com (Microsoft 365: a licensed mailbox, or one the "
+        "EMAIL_HOST_USER may send as)."
+    )
+POST_OFFICE = {
+    # post-office falls back to EMAIL_BACKEND: SMTP with EMAIL_HOST, the dummy one without.
+    # A failed message is tried again this many times, RETRY_INTERVAL apart, then stays failed.
+    "MAX_RETRIES": env_int("EMAIL_MAX_RETRIES", 3, minimum=0, maximum=20),
+    "RETRY_INTERVAL": timedelta(
+        minutes=env_int("EMAIL_RETRY_MINUTES", 15, minimum=1, maximum=24 * 60)
+    ),
+    # Messages read and sent per round; send_queued_mail runs rounds until the queue is empty.
+    "BATCH_SIZE": 500,
+    # Oldest first, so a large send cannot starve a digest queued before it.
+    "SENDING_ORDER": ["created", "id"],
+    # Failures are logged with their reason; a successful send shows in the message's status.
+    "LOG_LEVEL": 1,
+    "BATCH_DELIVERY_TIMEOUT": 10 * 60,
+}
+# Days after a reminder during which the same person is not reminded again for that plan.
+REMINDER_COOLDOWN_DAYS = env_int("REMINDER_COOLDOWN_DAYS", 3, minimum=0, maximum=365)
+# The most messages one send queues; people past it are left out and can be sent next time.
+REMINDER_MAX_PER_SEND = env_int("REMINDER_MAX_PER_SEND", 5000, minimum=1, maximum=100_000)
+# Where the messages send people to act; defaults to the API's own host.
+PE365_APP_URL = env_str("PE365_APP_URL").rstrip("/") or (
+    "/".join(PE365_API_URL.split("/", 3)[:3]) if PE365_API_URL else ""
+)
+if PE365_APP_URL and not PE365_APP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "PE365_APP_URL must be the https:// address of Perform & Engage 365, "
+        "e.g. https://pro.weekly10.net."
+    )
+
 # --- Audit log (audit/) ----------------------------------------------------------------
 
 # Days an audit entry is kept; `manage.py prune_audit` (scheduled daily) removes older ones.
@@ -481,5 +537,6 @@ LOGGING = {
         "plans": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "sso": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "reminders": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

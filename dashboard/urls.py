@@ -31,6 +31,7 @@ urlpatterns = [
     path("outstanding.csv", outstanding.outstanding_export, name="outstanding_export"),
     path("outstanding/data-issues/", outstanding.data_issues, name="data_issues"),
     path("completion/", outstanding.completion, name="completion"),
+    path("", include("reminders.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

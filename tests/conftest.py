@@ -2,6 +2,7 @@ import pytest
 import responses
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import timezone
 
 from demo_api import start_demo_server
 from plans.api import caching
@@ -57,10 +58,12 @@ def sso_settings(settings, provider):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The client's clock (plans.api.clock), still until the test advances it."""
+    """The client's clock (plans.api.clock) and Django's, still until the test advances them."""
     fake = FakeClock()
     monkeypatch.setattr(api_clock, "monotonic", fake.monotonic)
     monkeypatch.setattr(api_clock, "now", fake.now)
+    # Django's and post-office's time (timezone.now) moves with it.
+    monkeypatch.setattr(timezone, "now", fake.datetime)
     return fake
 
 
@@ -97,3 +100,64 @@ def demo_upstream(settings, fault_api):
     settings.PE365_API_KEY = DEMO_API_KEY
     settings.PE365_CACHE_TTL = 300
     return fault_api
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback collecting what it receives; mail settings point at it."""
+    from aiosmtpd.controller import Controller
+
+    from tests.helpers import CollectingHandler, free_port
+
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.DEFAULT_FROM_EMAIL = "plans-dashboard@example.com"
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def hung_smtp_server(settings):
+    """An SMTP port that accepts connections and never answers; mail settings point at it."""
+    from tests.helpers import HungSMTPServer
+
+    server = HungSMTPServer()
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def send_queued_mail(tmp_path):
+    """Runs post-office's `manage.py send_queued_mail` with a lock file of this test's own."""
+    from django.core.management import call_command
+
+    def run() -> None:
+        call_command("send_queued_mail", lockfile=str(tmp_path / "post_office"))
+
+    return run
+
+
+@pytest.fixture
+def reminder_sender(hr_admin):
+    """The HR admin who sends reminders, with the address replies go to."""
+    hr_admin.email = "hannah.hr@example.com"
+    hr_admin.first_name, hr_admin.last_name = "Hannah", "Reyes"
+    hr_admin.save()
+    return hr_admin

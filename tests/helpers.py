@@ -3,6 +3,7 @@ expected to make (`responses`), a test client of the API, a clock tests move, an
 process's memory."""
 
 import base64
+import datetime
 import json
 import threading
 import time
@@ -123,7 +124,13 @@ class FakeClock:
     def now(self) -> float:
         return self._now
 
-    def advance(self, seconds: float) -> None:
+    def datetime(self) -> datetime.datetime:
+        """Now as Django reads it (timezone.now): an aware datetime in UTC."""
+        return datetime.datetime.fromtimestamp(self._now, datetime.UTC)
+
+    def advance(self, seconds: float = 0.0, **delta: float) -> None:
+        """Moves time on by `seconds` plus any timedelta keywords (days=, hours=, ...)."""
+        seconds += datetime.timedelta(**delta).total_seconds()
         self._monotonic += seconds
         self._now += seconds
 
@@ -335,3 +342,86 @@ def expect_organisation(upstream, *, plans: list[dict], people: list[dict], conv
                     matchers.header_matcher({"Authorization": AUTH_HEADER}),
                 ],
             )
+
+
+# --- Mail: a real SMTP server on loopback (aiosmtpd) and a hung one ---------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CollectingHandler:
+    """aiosmtpd handler keeping every message it accepts; `refuse` answers DATA with it."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse: str | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        import email
+        from email import policy
+
+        if self.refuse:
+            return self.refuse
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+
+class HungSMTPServer:
+    """Accepts connections and never says a word: the sender must give up on its own."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.held:
+            connection.close()
+
+
+def reminder_person(n: int, **overrides):
+    """Someone still to act on a plan, as reminders.services.reminder_candidates takes them."""
+    from reminders.services import Person
+
+    fields = {
+        "api_id": f"580:person-{n}",
+        "name": f"Person {n}",
+        "email": f"person{n}@example.com",
+        "active": True,
+        "state": "not_started",
+        "stage": "",
+        "since": None,
+    }
+    fields.update(overrides)
+    return Person(**fields)
+
+
+def text_and_html(message) -> tuple[str, str]:
+    """The plain-text and HTML parts of a received message."""
+    return (
+        message.get_body(preferencelist=("plain",)).get_content(),
+        message.get_body(preferencelist=("html",)).get_content(),
+    )

@@ -34,8 +34,24 @@ os.environ.pop("OIDC_ADMIN_GROUPS", None)
 os.environ.pop("OIDC_GROUPS_CLAIM", None)
 os.environ.pop("DJANGO_PASSWORD_LOGIN", None)
 os.environ.pop("AUDIT_RETENTION_DAYS", None)
+# No mail server unless a test starts one (tests/conftest.py, smtp_server).
+for _name in (
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_TIMEOUT",
+    "EMAIL_MAX_RETRIES",
+    "EMAIL_RETRY_MINUTES",
+    "DEFAULT_FROM_EMAIL",
+    "REMINDER_COOLDOWN_DAYS",
+    "REMINDER_MAX_PER_SEND",
+    "PE365_APP_URL",
+):
+    os.environ.pop(_name, None)
 
-from dashboard.settings import *  # noqa: F403
+from dashboard.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The manifest storage needs collectstatic; tests render templates without it.

@@ -22,7 +22,7 @@ OPEN_VIEWS = {
     "readyz",
 }
 # A sample value for each kind of URL parameter, to turn every pattern into a real path.
-SAMPLES = ("1", "auth", "x", "auth/user")
+SAMPLES = ("1", "auth", "x", "auth/user", "0123456789abcdef0123456789abcdef")
 
 
 def _fill(regex: str) -> str | None:

@@ -151,7 +151,10 @@ def test_plain_http_is_redirected_to_https_in_production(client, settings):
 
 # --- Assets: all from static/ ----------------------------------------------------------------
 
-TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
+# Pages, which the browser loads under the CSP. E-mail templates (templates/*/email/) are not
+# served with it and keep their styles inline, since mail clients drop <style> sheets.
+TEMPLATES = sorted(p for p in (ROOT / "templates").rglob("*.html") if "email" not in p.parts)
+EMAIL_TEMPLATES = sorted((ROOT / "templates").rglob("email/*.html"))
 THIRD_PARTY = re.compile(r"""(src|href|action)\s*=\s*["']?\s*(https?:)?//""", re.IGNORECASE)
 
 
@@ -161,6 +164,13 @@ def test_templates_load_nothing_from_another_origin(template: Path):
     assert not THIRD_PARTY.search(text)
     # The CSP allows no inline script or style, so none may be written.
     assert "<script>" not in text and "<style" not in text and " style=" not in text
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", text), "inline event handler"
+
+
+@pytest.mark.parametrize("template", EMAIL_TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_email_templates_run_nothing_and_load_nothing_remote(template: Path):
+    text = template.read_text()
+    assert "<script" not in text and "<img" not in text and "<link" not in text
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", text), "inline event handler"
 
 
