@@ -16,6 +16,8 @@ from plans.api.results import Department, Manager, Participation, Person, Standi
 
 # The `state` filter's values: the three states and "everyone still to act".
 STILL_TO_ACT = "to_act"
+# The `department` and `manager` filters' value for people without one.
+NOBODY = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +99,8 @@ def select(
     """The members the filters choose, in their order.
 
     `state` is a state (`services.COMPLETED`, `IN_PROGRESS`, `NOT_STARTED`) or
-    STILL_TO_ACT; `department` a department's `api_id`; `manager` a manager's `api_id`.
-    Empty filters choose everyone.
+    STILL_TO_ACT; `department` a department's `api_id`; `manager` a manager's `api_id`;
+    NOBODY for either chooses the people without one. Empty filters choose everyone.
     """
     chosen = []
     for member in members:
@@ -106,14 +108,26 @@ def select(
             continue
         if state and state != STILL_TO_ACT and member.standing.state != state:
             continue
-        if department and department not in {d.api_id for d in member.departments}:
+        if department and not _in_department(member, department):
             continue
-        if manager and (member.manager is None or member.manager.api_id != manager):
+        if manager and not _under_manager(member, manager):
             continue
         if q and not matches(member, q):
             continue
         chosen.append(member)
     return chosen
+
+
+def _in_department(member: Member, department: str) -> bool:
+    if department == NOBODY:
+        return not member.departments
+    return any(d.api_id == department for d in member.departments)
+
+
+def _under_manager(member: Member, manager: str) -> bool:
+    if manager == NOBODY:
+        return member.manager is None
+    return member.manager is not None and member.manager.api_id == manager
 
 
 def counts_by_state(members: Sequence[Member]) -> dict[str, int]:
@@ -123,3 +137,93 @@ def counts_by_state(members: Sequence[Member]) -> dict[str, int]:
         counts[member.standing.state] = counts.get(member.standing.state, 0) + 1
     counts[STILL_TO_ACT] = len(members) - counts[services.COMPLETED]
     return counts
+
+
+# --- Completion by team -----------------------------------------------------------------
+
+BY_DEPARTMENT = "department"
+BY_MANAGER = "manager"
+# The group that folds those smaller than the minimum size (`teams(min_size=…)`).
+OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """One department's or manager's people in a plan, and how far they are.
+
+    `key` is the `department` / `manager` filter that shows them (NOBODY for the people
+    without one, OTHER for the folded small groups, which no one filter shows).
+    """
+
+    key: str
+    name: str
+    email: str
+    people: int
+    completed: int
+    in_progress: int
+    not_started: int
+
+    @property
+    def percent_completed(self) -> int:
+        return round(100 * self.completed / self.people) if self.people else 0
+
+    @property
+    def sort_name(self) -> tuple[int, str]:
+        # The named groups first, then "No department" / "No manager", then "Other".
+        rank = {NOBODY: 1, OTHER: 2}.get(self.key, 0)
+        return rank, fold(self.name)
+
+
+def _groups(member: Member, by: str) -> list[tuple[str, str, str]]:
+    """The (key, name, e-mail) of each group `member` counts in: every department they
+    are in (a person in two departments counts in both), or their manager."""
+    if by == BY_DEPARTMENT:
+        found = [(d.api_id, d.name, "") for d in member.departments]
+        return found or [(NOBODY, "No department", "")]
+    if member.manager is None:
+        return [(NOBODY, "No manager", "")]
+    return [(member.manager.api_id, member.manager.name, member.manager.email)]
+
+
+def teams(members: Iterable[Member], *, by: str, min_size: int = 1) -> list[Team]:
+    """Completion by department or by manager (`by`), in name order; groups of fewer than
+    `min_size` people fold into one "Other" group (the people without a department or a
+    manager stay a group of their own)."""
+    names: dict[str, tuple[str, str]] = {}
+    counts: dict[str, list[int]] = {}
+    for member in members:
+        index = _STATE_INDEX[member.standing.state]
+        for key, name, email in _groups(member, by):
+            names.setdefault(key, (name, email))
+            tally = counts.setdefault(key, [0, 0, 0])
+            tally[index] += 1
+    found = [
+        Team(
+            key=key,
+            name=names[key][0],
+            email=names[key][1],
+            people=sum(tally),
+            completed=tally[0],
+            in_progress=tally[1],
+            not_started=tally[2],
+        )
+        for key, tally in counts.items()
+    ]
+    small = [team for team in found if team.people < min_size and team.key != NOBODY]
+    if len(small) > 1:
+        found = [team for team in found if team not in small]
+        found.append(
+            Team(
+                OTHER,
+                f"Other ({len(small)} smaller groups)",
+                "",
+                sum(team.people for team in small),
+                sum(team.completed for team in small),
+                sum(team.in_progress for team in small),
+                sum(team.not_started for team in small),
+            )
+        )
+    return sorted(found, key=lambda team: team.sort_name)
+
+
+_STATE_INDEX = {services.COMPLETED: 0, services.IN_PROGRESS: 1, services.NOT_STARTED: 2}
