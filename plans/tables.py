@@ -1,6 +1,7 @@
 """Tables of plans, people and their plans, users and departments (django-tables2), drawn by
 templates/tables/table.html (settings.DJANGO_TABLES2_TEMPLATE) with {% render_table %}."""
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -9,7 +10,7 @@ import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django_tables2.data import TableData, TableListData
@@ -281,18 +282,9 @@ def _link_to_mailbox(value: str) -> str | None:
 
 def breakable_email(email: str) -> SafeString:
     """An e-mail address that may wrap after its @ and its dots only, never mid-word
-    (<wbr>: dashboard.css keeps `word-break: normal` on it)."""
-    local, at, domain = email.partition("@")
-    parts = [format_html("{}<wbr>", part) for part in _dotted(local)]
-    if at:
-        parts.append(format_html("@<wbr>"))
-        parts.extend(format_html("{}<wbr>", part) for part in _dotted(domain))
-    return SafeString("".join(parts))  # each part escaped by format_html
-
-
-def _dotted(text: str) -> list[str]:
-    pieces = text.split(".")
-    return [f"{piece}." for piece in pieces[:-1]] + pieces[-1:]
+    (a <wbr> there; dashboard.css keeps `word-break: normal` on it)."""
+    pieces = re.split(r"(?<=[@.])", email)
+    return SafeString("<wbr>".join(str(escape(piece)) for piece in pieces))
 
 
 def _link_to_person(record: Member) -> str | None:
