@@ -672,3 +672,195 @@ def test_a_participation_view_that_cannot_be_recorded_is_refused(
 
 def refuse_to_save(*args, **kwargs):
     raise DatabaseError("could not extend file: No space left on device")
+
+
+# --- Departments, managers and completion by team ------------------------------------------
+
+
+def serve_four(upstream) -> None:
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
+
+
+def team_rows(response, which: str) -> list[tuple]:
+    table = response.context[f"{which}_table"]
+    return [
+        (t.name, t.people, t.completed, t.in_progress, t.not_started, t.percent_completed)
+        for t in table.data
+    ]
+
+
+def test_each_person_shows_their_departments_and_manager(admin_client, upstream):
+    serve_four(upstream)
+
+    html = html_of(admin_client.get(PARTICIPATION))
+
+    assert (
+        '<td data-label="Department">Finance, Sales</td><td data-label="Manager">Mia Boss' in html
+    )
+    assert '<td data-label="Department">—</td><td data-label="Manager">—</td>' in html  # Cleo
+
+
+@pytest.mark.parametrize(
+    ("query", "names", "heading"),
+    [
+        ({"department": "442:1"}, ["Ana Alves", "Ben Brown"], "Everyone · Department: Finance"),
+        ({"department": "442:2"}, ["Ben Brown", "Dan Diaz"], "Everyone · Department: Sales"),
+        ({"department": "none"}, ["Cleo Chen"], "Everyone · No department"),
+        ({"manager": "582:901"}, ["Dan Diaz"], "Everyone · Manager: Max Lead"),
+        ({"manager": "none"}, ["Cleo Chen"], "Everyone · No manager"),
+        (
+            {"manager": "582:900", "state": "in_progress"},
+            ["Ben Brown"],
+            "In progress · Manager: Mia Boss",
+        ),
+        ({"state": "to_act"}, ["Ben Brown", "Cleo Chen", "Dan Diaz"], "Still to act"),
+        ({"state": "completed"}, ["Ana Alves"], "Completed"),
+    ],
+)
+def test_it_filters_by_department_manager_and_state_and_says_what_it_shows(
+    admin_client, upstream, query, names, heading
+):
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, query)
+
+    assert names_in(response) == names
+    assert f'<h3 class="h5 mb-2" id="people-heading">{heading} <span' in html_of(response)
+
+
+def test_a_search_matches_departments_and_managers_ignoring_case_and_accents(
+    admin_client, upstream
+):
+    serve_four(upstream)
+    assert names_in(admin_client.get(PARTICIPATION, {"q": "SALES"})) == ["Ben Brown", "Dan Diaz"]
+    upstream.reset()
+    serve_four(upstream)
+    assert names_in(admin_client.get(PARTICIPATION, {"q": "max"})) == ["Dan Diaz"]
+
+
+def test_the_tabs_count_the_searchs_people_in_each_state(admin_client, upstream):
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, {"q": "finance", "state": "completed"})
+
+    counts = {link["label"]: link["count"] for link in response.context["state_links"]}
+    assert counts == {
+        "Everyone": 2,
+        "Completed": 1,
+        "In progress": 1,
+        "Not started": 0,
+        "Still to act": 1,
+    }
+    # The plan's own totals stay the plan's.
+    assert "1 of 4 people" in html_of(response)
+
+
+def test_completion_by_department_and_manager_counts_everyone_once_per_group(
+    admin_client, upstream
+):
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, {"by_department_sort": "name"})
+
+    # Ben is in Finance and Sales: he counts in both.
+    assert team_rows(response, "department") == [
+        ("Finance", 2, 1, 1, 0, 50),
+        ("Sales", 2, 0, 2, 0, 0),
+        ("No department", 1, 0, 0, 1, 0),
+    ]
+    # By default the furthest behind first.
+    assert team_rows(response, "manager") == [
+        ("Max Lead", 1, 0, 1, 0, 0),
+        ("No manager", 1, 0, 0, 1, 0),
+        ("Mia Boss", 2, 1, 1, 0, 50),
+    ]
+    html = html_of(response)
+    assert f'<a href="{PARTICIPATION}?department=442%3A1">Finance</a>' in html
+    assert f'<a href="{PARTICIPATION}?manager=none">No manager</a>' in html
+
+
+def test_in_the_plan_page_its_links_lead_to_the_plan_page(admin_client, upstream):
+    serve_four(upstream)
+
+    html = html_of(admin_client.get(PARTICIPATION, {"sort": "name"}, HTTP_HX_REQUEST="true"))
+
+    detail = f"/plans/{PLAN_ID}/"
+    assert f'<a href="{detail}?sort=name&amp;manager=582%3A900">Mia Boss</a>' in html
+    assert f'href="{detail}?sort=name&amp;state=not_started">Not started' in html
+    assert f'<form method="get" action="{detail}"' in html
+
+
+def test_small_groups_fold_into_other_when_the_setting_asks(admin_client, upstream, settings):
+    settings.PE365_MIN_GROUP_SIZE = 3
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, {"by_manager_sort": "name"})
+
+    # Mia's two and Max's one fold into Other; the people without a manager stay apart.
+    assert team_rows(response, "manager") == [
+        ("No manager", 1, 0, 0, 1, 0),
+        ("Other (2 smaller groups)", 3, 1, 2, 0, 33),
+    ]
+    html = html_of(response)
+    assert "Managers of fewer than 3 people are counted together as “Other”." in html
+    assert '<td data-label="Manager">Other (2 smaller groups)</td>' in html  # no one link
+
+
+def test_namesakes_are_told_apart_by_e_mail(admin_client, upstream):
+    plan = plan_with(
+        assignee(1, "Ana Alves", "ana@example.com"), assignee(2, "Ana Alves", "ana2@example.com")
+    )
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_people(
+        upstream,
+        [plan_conversation(2, status="final")],
+        [
+            person_record(1, "Ana Alves", email="ana@example.com", departments=[FINANCE]),
+            person_record(2, "Ana Alves", email="ana2@example.com", departments=[SALES]),
+        ],
+    )
+
+    response = admin_client.get(PARTICIPATION, {"sort": "email"})
+
+    page = response.context["table"].page
+    rows = [(row.record.user.email, row.record.standing.state) for row in page]
+    assert rows == [("ana2@example.com", "completed"), ("ana@example.com", "not_started")]
+    html = html_of(response)
+    assert "ana2@<wbr>example.<wbr>com" in html and "person=582%3A2" in html
+
+
+def test_it_pages_with_a_chosen_page_size(admin_client, upstream):
+    people = [assignee(n, f"Person {n:03d}") for n in range(120)]
+    upstream.get(PLAN_URL, json=plan_with(*people))
+    expect_plan_people(upstream, [])
+
+    response = admin_client.get(PARTICIPATION, {"per_page": 25, "page": 2})
+
+    assert names_in(response)[0] == "Person 025" and len(names_in(response)) == 25
+    assert '<option value="25" selected>' in html_of(response)
+
+
+@pytest.mark.parametrize(
+    ("sort", "names"),
+    [
+        ("departments", ["Ana Alves", "Ben Brown", "Dan Diaz", "Cleo Chen"]),
+        ("manager", ["Dan Diaz", "Ana Alves", "Ben Brown", "Cleo Chen"]),
+        ("-manager", ["Ana Alves", "Ben Brown", "Dan Diaz", "Cleo Chen"]),
+        ("rounds", ["Cleo Chen", "Dan Diaz", "Ben Brown", "Ana Alves"]),
+        ("-email", ["Dan Diaz", "Cleo Chen", "Ben Brown", "Ana Alves"]),
+    ],
+)
+def test_it_sorts_by_any_column_with_the_empty_ones_last(admin_client, upstream, sort, names):
+    serve_four(upstream)
+    assert names_in(admin_client.get(PARTICIPATION, {"sort": sort})) == names
+
+
+def test_the_users_export_follows_the_department_and_manager_filters(admin_client, upstream):
+    serve_four(upstream)
+
+    rows = read_csv(admin_client.get(USERS_CSV, {"department": "442:2", "manager": "582:900"}))
+
+    assert [row[0] for row in rows[1:]] == ["Ben Brown"]
+    assert rows[1][-3:] == ["Finance; Sales", "Mia Boss", "mia@example.com"]
