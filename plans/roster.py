@@ -7,11 +7,16 @@ reminders choose exactly the same people for the same query.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from plans import services
+from plans.api import clock
+from plans.api.paths import CONVERSATIONS_PATH
 from plans.api.results import Department, Manager, Participation, Person, Standing, User
 
 # The `state` filter's values: the three states and "everyone still to act".
@@ -28,6 +33,8 @@ class Member:
     user: User
     standing: Standing
     person: Person | None
+    # What the search box matches, folded once (`_words`); empty: worked out when asked.
+    words: str = field(default="", compare=False)
 
     @property
     def departments(self) -> tuple[Department, ...]:
@@ -48,6 +55,16 @@ class Roster:
 
     members: tuple[Member, ...]
     participation: Participation
+    # What pages work out from every member and keep with the roster (`teams`).
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def teams(self, *, by: str, min_size: int = 1) -> list[Team]:
+        """`teams(self.members, …)`, worked out once per roster (it is kept while fresh)."""
+        key = ("teams", by, min_size)
+        if key not in self.derived:
+            self.derived[key] = teams(self.members, by=by, min_size=min_size)
+        found: list[Team] = self.derived[key]
+        return found
 
 
 def fold(text: str) -> str:
@@ -60,17 +77,51 @@ def plan_roster(*, client: services.Client, plan: services.PlanDetail) -> Roster
     """The plan's participation joined with the users endpoint, both read concurrently.
 
     Calls: those of `plan_participation` and of `people_all` (each kept in the shared
-    cache), at the same time.
+    cache), at the same time. With the shared cache on, the joined roster is also kept
+    decoded in this process (`_kept`) while its sources are fresh, so a warm page does
+    not decode thousands of people and standings again.
     """
+    if not client.cache_ttl:
+        return _joined(client, plan)
+    params: dict[str, str | int] = {"plan_name": plan.name, "plan_api_id": plan.api_id}
+    # A small shared value naming the current build: a Refresh anywhere makes a new one,
+    # so every process then builds its roster again from the fresh sources.
+    stamp = client.get_assembled("roster-stamp", CONVERSATIONS_PATH, params, clock.now)
+    key = (client.root, plan.api_id, plan.name)
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept and kept[0] == stamp and clock.now() < kept[1] + client.cache_ttl:
+            _kept.move_to_end(key)
+            client._saw(kept[1])  # the page's "Data as of": when its sources were read
+            return kept[2]
+    roster = _joined(client, plan)
+    as_of = client.fetched_at or clock.now()
+    with _kept_lock:
+        _kept[key] = (stamp, as_of, roster)
+        _kept.move_to_end(key)
+        while len(_kept) > KEPT_ROSTERS:
+            _kept.popitem(last=False)
+    return roster
+
+
+# Rosters kept decoded in this process: a 3,000-person plan's is a few MB.
+KEPT_ROSTERS = 4
+_kept: OrderedDict[tuple[str, str, str], tuple[Any, float, Roster]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _joined(client: services.Client, plan: services.PlanDetail) -> Roster:
     with client.concurrently() as pool:
         people_future = pool.submit(services.people_all, client=client)
         participation = services.plan_participation(client=client, plan=plan)
         people = people_future.result()
-    members = tuple(
-        Member(user=p.user, standing=p.standing, person=people.get(p.user.api_id))
-        for p in participation.participants
-    )
-    return Roster(members=members, participation=participation)
+    members = []
+    for p in participation.participants:
+        member = Member(user=p.user, standing=p.standing, person=people.get(p.user.api_id))
+        members.append(
+            Member(user=p.user, standing=p.standing, person=member.person, words=_words(member))
+        )
+    return Roster(members=tuple(members), participation=participation)
 
 
 def _words(member: Member) -> str:
@@ -84,7 +135,7 @@ def _words(member: Member) -> str:
 
 def matches(member: Member, query: str) -> bool:
     """Every word of `query` is found in the member's words (case- and accent-insensitive)."""
-    words = _words(member)
+    words = member.words or _words(member)
     return all(word in words for word in fold(query).split())
 
 
@@ -102,6 +153,7 @@ def select(
     STILL_TO_ACT; `department` a department's `api_id`; `manager` a manager's `api_id`;
     NOBODY for either chooses the people without one. Empty filters choose everyone.
     """
+    needles = fold(q).split()
     chosen = []
     for member in members:
         if state == STILL_TO_ACT and member.standing.state == services.COMPLETED:
@@ -112,8 +164,10 @@ def select(
             continue
         if manager and not _under_manager(member, manager):
             continue
-        if q and not matches(member, q):
-            continue
+        if needles:
+            words = member.words or _words(member)
+            if not all(needle in words for needle in needles):
+                continue
         chosen.append(member)
     return chosen
 

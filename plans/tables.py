@@ -306,17 +306,6 @@ class PlanPeopleData(TableListData):
             self.data = sort_people(self.data, str(aliases[0]))
 
 
-# A date cell: completed on, or the stage reached and when it last moved.
-_STAGE_AND_DATE = (
-    '{% with standing=record.standing %}{% if standing.state == "completed" %}'
-    "{% if standing.completed %}on <time datetime=\"{{ standing.completed|date:'c' }}\">"
-    '{{ standing.completed|date:"j M Y" }}</time>{% else %}—{% endif %}'
-    '{% elif standing.state == "in_progress" %}{{ standing.stage|default:"—" }}'
-    "{% if standing.moved %}, last moved <time datetime=\"{{ standing.moved|date:'c' }}\">"
-    '{{ standing.moved|date:"j M Y" }}</time>{% endif %}{% else %}—{% endif %}{% endwith %}'
-)
-
-
 class PlanPeopleTable(DashboardTable):
     """A plan's people: who they are, their departments and manager, where they stand.
 
@@ -329,7 +318,7 @@ class PlanPeopleTable(DashboardTable):
     departments = tables.Column(verbose_name="Department", empty_values=())
     manager = tables.Column(empty_values=())
     state = tables.Column(accessor="standing__state", empty_values=())
-    date = tables.TemplateColumn(_STAGE_AND_DATE, verbose_name="Stage and date", empty_values=())
+    date = tables.Column(accessor="standing", verbose_name="Stage and date", empty_values=())
     rounds = tables.Column(
         accessor="standing__rounds_completed",
         verbose_name="Rounds done",
@@ -366,6 +355,12 @@ class PlanPeopleTable(DashboardTable):
         return format_html(
             '<span class="badge participation-{}">{}</span>', standing.state, standing.state_label
         )
+
+    def render_date(self, value: services.Standing) -> SafeString | str:
+        # Completed on; the stage reached and when it last moved; nothing yet.
+        if value.state == services.NOT_STARTED:
+            return "—"
+        return _standing_detail(value)
 
     def render_rounds(self, value: int) -> str:
         return intcomma(value)

@@ -179,7 +179,7 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
         (roster.BY_MANAGER, ManagerTeamTable),
     ):
         team_table = table_class(
-            roster.teams(people.members, by=by, min_size=min_size),
+            list(people.teams(by=by, min_size=min_size)),  # a copy: sorting reorders it
             by=by,
             link_base=link_base,
             team_url=team_url(by),
