@@ -39,7 +39,7 @@ STATE_HEADINGS = {"": "Everyone", **dict(STATE_FILTER_CHOICES)}
 # The `state` value bookmarks made before "to_act" still carry.
 OLD_STILL_TO_ACT = "outstanding"
 PEOPLE_PER_PAGE_CHOICES = (25, 50, 100)
-PEOPLE_PER_PAGE = 50
+PEOPLE_PER_PAGE = 25  # a phone screen or two of cards; 3,000 people stay 120 pages
 # Sortable columns of plans.tables.PlanPeopleTable; "-name" sorts descending.
 PEOPLE_SORTS = ("name", "email", "departments", "manager", "state", "date", "rounds")
 # Sortable columns of plans.tables.TeamTable (completion by department or manager).
