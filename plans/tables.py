@@ -418,3 +418,6 @@ class TeamTable(DashboardTable):
 
 class ManagerTeamTable(TeamTable):
     name = tables.Column(verbose_name="Manager", order_by=("sort_name",), linkify=_link_to_team)
+
+    class Meta(TeamTable.Meta):  # django-tables2 does not inherit Meta by itself
+        pass

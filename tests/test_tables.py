@@ -11,6 +11,7 @@ from plans.api.results import Manager
 from plans.roster import NOBODY, OTHER, Member, Team
 from plans.services import Department, Person, PersonPlan, PlanSummary, Standing, User
 from plans.tables import (
+    ManagerTeamTable,
     PeopleTable,
     PersonPlanTable,
     PlanListData,
@@ -262,3 +263,9 @@ def test_a_persons_plans_link_to_the_plan_searched_for_them_and_say_where_they_s
     ]
     [empty] = rows(PersonPlanTable([], person=mia))
     assert "Mia Park has no conversations in any plan yet." in empty
+
+
+def test_completion_by_manager_is_a_table_of_cards_like_by_department():
+    table = ManagerTeamTable([], by="manager", link_base="/", team_url=str)
+    assert table.attrs["class"] == "table table-sm align-middle team-table table-cards"
+    assert table.columns["name"].header == "Manager"
