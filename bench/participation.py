@@ -79,10 +79,7 @@ def scenarios() -> tuple[list[dict], list[str]]:
             "floor_rounds": [
                 [plan_call],
                 [conversations_page(0), users_page(0)],
-                *(
-                    both_rest[i : i + CONCURRENCY]
-                    for i in range(0, len(both_rest), CONCURRENCY)
-                ),
+                *(both_rest[i : i + CONCURRENCY] for i in range(0, len(both_rest), CONCURRENCY)),
             ],
         },
     ]
