@@ -864,3 +864,35 @@ def test_the_users_export_follows_the_department_and_manager_filters(admin_clien
 
     assert [row[0] for row in rows[1:]] == ["Ben Brown"]
     assert rows[1][-3:] == ["Finance; Sales", "Mia Boss", "mia@example.com"]
+
+
+# --- Kept decoded while fresh -----------------------------------------------------------------
+
+
+def test_a_repeat_view_reuses_the_joined_people_and_a_refresh_joins_them_afresh(
+    admin_client, upstream, settings, clock
+):
+    settings.PE365_CACHE_TTL = 30
+    serve_four(upstream)
+    first = admin_client.get(PARTICIPATION)
+    assert names_in(first) == ["Ana Alves", "Ben Brown", "Cleo Chen", "Dan Diaz"]
+    calls = len(upstream.calls)
+
+    again = admin_client.get(PARTICIPATION, {"department": "442:1"})
+
+    assert len(upstream.calls) == calls  # nothing read again, nothing joined again
+    assert names_in(again) == ["Ana Alves", "Ben Brown"]
+
+    # Meanwhile Cleo started and Ben left Finance; a Refresh shows it.
+    upstream.reset()
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    people = [dict(record) for record in FOUR_PEOPLE]
+    people[1] = people[1] | {"departments": [SALES]}
+    expect_plan_people(upstream, [*conversations, plan_conversation(3)], people)
+    clock.advance(10)  # past the refresh allowance, within the cache's 30 seconds
+
+    fresh = admin_client.get(PARTICIPATION, {"department": "442:1", "refresh": "1"})
+
+    assert names_in(fresh) == ["Ana Alves"]
+    assert "<strong>3</strong> in progress" in html_of(fresh)
