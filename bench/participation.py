@@ -50,6 +50,7 @@ from devtools.servers import dashboard, demo_api  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 CONCURRENCY = 8  # PE365_CONCURRENCY's default
+USERS = "/api/v2/users/"
 
 
 def scenarios() -> tuple[list[dict], list[str]]:
@@ -63,22 +64,30 @@ def scenarios() -> tuple[list[dict], list[str]]:
         query = {"plan_name": big["name"], "limit": PAGE_SIZE, "offset": offset}
         return f"{CONVERSATIONS}?{urlencode(query)}"
 
+    def users_page(offset: int) -> str:
+        return f"{USERS}?{urlencode({'limit': PAGE_SIZE, 'offset': offset})}"
+
     rest = [conversations_page(o) for o in range(PAGE_SIZE, conversations, PAGE_SIZE)]
+    # The people table reads the users endpoint (departments, managers) beside them.
+    users_rest = [users_page(o) for o in range(PAGE_SIZE, len(data.people()), PAGE_SIZE)]
+    both_rest = rest + users_rest
     timed = [
         {"name": "plan page, 3,000 users", "page": page, "floor_rounds": [[plan_call]]},
         {
-            "name": "participation, 3,000 users",
+            "name": "people table, 3,000 + users",
             "page": f"{page}participation/",
             "floor_rounds": [
                 [plan_call],
-                [conversations_page(0)],
-                *(rest[i : i + CONCURRENCY] for i in range(0, len(rest), CONCURRENCY)),
+                [conversations_page(0), users_page(0)],
+                *(both_rest[i : i + CONCURRENCY] for i in range(0, len(both_rest), CONCURRENCY)),
             ],
         },
     ]
     person = next(p for p in data.people() if p["name"] == "Jürgen Müller")
+    manager = next(p["manager"] for p in data.people() if p["manager"])
     counted = [
         f"{page}participation/?state=not_started",
+        f"{page}participation/?" + urlencode({"manager": manager["api_id"], "q": "a"}),
         f"{page}users.csv?state=outstanding",
         "/people/?" + urlencode({"name": "Jürgen"}),
         "/people/?" + urlencode({"name": person["name"], "person": person["api_id"]}),

@@ -357,6 +357,9 @@ PE365_CONCURRENCY = env_int("PE365_CONCURRENCY", 8, minimum=1, maximum=32)
 # exporting read every plan matching the name and template filters, and hold them in
 # memory. Past it the page asks the HR admin to narrow the list.
 PE365_MAX_ROWS = env_int("PE365_MAX_ROWS", 50_000, minimum=100, maximum=1_000_000)
+# Completion by department and by manager folds groups of fewer people than this into
+# "Other" (1: every group shown).
+PE365_MIN_GROUP_SIZE = env_int("PE365_MIN_GROUP_SIZE", 1, minimum=1, maximum=10_000)
 PE365_DEMO = env_bool("PE365_DEMO", False)
 # Added latency of the built-in demo API, to make it feel (and benchmark) like a remote one.
 PE365_DEMO_LATENCY_MS = env_int("PE365_DEMO_LATENCY_MS", 0, minimum=0, maximum=60000)

@@ -38,7 +38,16 @@ STATUS_CHOICES = list(STATUS_LABELS.items())
 ONE_OFF = "one-off"
 # Sortable columns of plans.tables.PlanTable; "-name" sorts descending.
 SORT_COLUMNS = ("name", "template", "status", "frequency")
-SORT_CHOICES = [(c, c) for c in SORT_COLUMNS] + [(f"-{c}", f"-{c}") for c in SORT_COLUMNS]
+SORT_CHOICES = [
+    ("name", "Plan, A to Z"),
+    ("-name", "Plan, Z to A"),
+    ("template", "Template, A to Z"),
+    ("-template", "Template, Z to A"),
+    ("status", "Status, active first"),
+    ("-status", "Status, draft first"),
+    ("frequency", "Frequency, most often first"),
+    ("-frequency", "Frequency, least often first"),
+]
 
 
 def fold(text: str) -> str:
@@ -76,8 +85,14 @@ class PagingForm(forms.Form):
     )
 
     # Set by the table's column header links (django-tables2, order_by_field = "sort"),
-    # and kept by the filter form while filters change.
-    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
+    # and kept by the filter form while filters change; phones, whose cards have no
+    # headings, choose it in the form (shown below 576 px only, dashboard.css).
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("", "Perform & Engage 365’s order"), *SORT_CHOICES],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{"label_suffix": "", **kwargs})

@@ -1,6 +1,7 @@
 """Tables of plans, people and their plans, users and departments (django-tables2), drawn by
 templates/tables/table.html (settings.DJANGO_TABLES2_TEMPLATE) with {% render_table %}."""
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -9,15 +10,16 @@ import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django_tables2.data import TableData, TableListData
 from django_tables2.utils import OrderBy
 
 from plans import services
-from plans.forms import sort_participants
+from plans.forms import sort_people
 from plans.labels import frequency_label, frequency_sort_key, status_label
+from plans.roster import OTHER, Member, Team
 
 STATUS_BADGES = {"active": "text-bg-success", "draft": "text-bg-secondary"}
 
@@ -278,85 +280,144 @@ def _link_to_mailbox(value: str) -> str | None:
     return mailto_url(value)
 
 
-class UserTable(DashboardTable):
-    name = tables.Column(default="—")
-    email = tables.Column(default="—", linkify=_link_to_mailbox)
-    pager_label = "assigned users"
-
-    class Meta:
-        orderable = False
-        attrs = {"class": "table table-sm align-middle"}
-        empty_text = "No users are assigned to this plan."
+def breakable_email(email: str) -> SafeString:
+    """An e-mail address that may wrap after its @ and its dots only, never mid-word
+    (a <wbr> there; dashboard.css keeps `word-break: normal` on it)."""
+    pieces = re.split(r"(?<=[@.])", email)
+    return SafeString("<wbr>".join(str(escape(piece)) for piece in pieces))
 
 
-class DepartmentTable(DashboardTable):
-    name = tables.Column(verbose_name="Department", default="—")
-    pager_label = "assigned departments"
-
-    class Meta:
-        orderable = False
-        attrs = {"class": "table table-sm align-middle"}
-        empty_text = "No departments are assigned to this plan."
-
-
-def _link_to_person(record: services.Participant) -> str | None:
+def _link_to_person(record: Member) -> str | None:
     user = record.user
     if not user.api_id:
         return None
     return f"{reverse('people')}?{urlencode({'name': user.name, 'person': user.api_id})}"
 
 
-class ParticipationData(TableListData):
-    """A plan's participants, ordered as the participation list's `sort` says (plans.forms)."""
+class PlanPeopleData(TableListData):
+    """A plan's people, ordered as the people table's `sort` says (plans.forms.sort_people)."""
 
-    data: list[services.Participant]
+    data: list[Member]
+    verbose_name = "person"
+    verbose_name_plural = "people"
 
     def order_by(self, aliases: Any) -> None:
         if aliases:
-            self.data = sort_participants(self.data, str(aliases[0]))
+            self.data = sort_people(self.data, str(aliases[0]))
 
 
-# A date cell: completed on, or the stage reached and when it last moved.
-_STAGE_AND_DATE = (
-    '{% with standing=record.standing %}{% if standing.state == "completed" %}'
-    "{% if standing.completed %}on <time datetime=\"{{ standing.completed|date:'c' }}\">"
-    '{{ standing.completed|date:"j M Y" }}</time>{% else %}—{% endif %}'
-    '{% elif standing.state == "in_progress" %}{{ standing.stage|default:"—" }}'
-    "{% if standing.moved %}, last moved <time datetime=\"{{ standing.moved|date:'c' }}\">"
-    '{{ standing.moved|date:"j M Y" }}</time>{% endif %}{% else %}—{% endif %}{% endwith %}'
-)
+class PlanPeopleTable(DashboardTable):
+    """A plan's people: who they are, their departments and manager, where they stand.
 
-
-class ParticipationTable(DashboardTable):
-    """Where each assigned user stands; sorted by `sort`, paged by `page` (the list's URL)."""
+    Sorted by `sort`, paged by `page` and `per_page` (all in the URL); its links lead to
+    `link_base` (the plan page, or the people's page of their own without JavaScript).
+    """
 
     name = tables.Column(accessor="user__name", default="—", linkify=_link_to_person)
-    email = tables.Column(
-        accessor="user__email", verbose_name="E-mail", default="—", orderable=False
-    )
+    email = tables.Column(accessor="user__email", verbose_name="E-mail", default="—")
+    departments = tables.Column(verbose_name="Department", empty_values=())
+    manager = tables.Column(empty_values=())
     state = tables.Column(accessor="standing__state", empty_values=())
-    date = tables.TemplateColumn(_STAGE_AND_DATE, verbose_name="Stage and date", empty_values=())
+    date = tables.Column(accessor="standing", verbose_name="Stage and date", empty_values=())
     rounds = tables.Column(
         accessor="standing__rounds_completed",
-        verbose_name="Rounds completed",
-        orderable=False,
+        verbose_name="Rounds done",
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
     )
     pager_label = "people"
 
     class Meta:
         order_by_field = "sort"
-        attrs = {"class": "table table-sm align-middle participation-table"}
+        per_page_field = "per_page"
+        # table-cards: a card per row on phones (dashboard.css).
+        attrs = {"class": "table table-sm align-middle plan-people-table table-cards"}
         empty_text = "No users are assigned to this plan."
 
     def __init__(self, *args: Any, link_base: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Its sort and page links lead to the participation URL even when the section is
-        # shown inside the plan page (tables/table.html puts this before their query).
+        # Its sort and page links lead to the plan page when the table is shown in it
+        # (tables/table.html puts this before their query).
         self.link_base = link_base
 
-    def render_state(self, record: services.Participant) -> SafeString:
+    def render_email(self, value: str) -> SafeString:
+        address = breakable_email(value)
+        url = mailto_url(value)
+        return format_html('<a href="{}" class="email">{}</a>', url, address) if url else address
+
+    def render_departments(self, record: Member) -> str:
+        return _department_names(record.departments)
+
+    def render_manager(self, record: Member) -> str:
+        return record.manager.name if record.manager and record.manager.name else "—"
+
+    def render_state(self, record: Member) -> SafeString:
         standing = record.standing
         return format_html(
             '<span class="badge participation-{}">{}</span>', standing.state, standing.state_label
         )
+
+    def render_date(self, value: services.Standing) -> SafeString | str:
+        # Completed on; the stage reached and when it last moved; nothing yet.
+        if value.state == services.NOT_STARTED:
+            return "—"
+        return _standing_detail(value)
+
+    def render_rounds(self, value: int) -> str:
+        return intcomma(value)
+
+
+def _link_to_team(record: Team, table: "TeamTable") -> str | None:
+    """The people table filtered to this group (none for "Other": no one filter shows it)."""
+    if record.key == OTHER:
+        return None
+    return table.team_url(record.key)
+
+
+_NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
+
+
+class TeamTable(DashboardTable):
+    """Completion by department (ManagerTeamTable: by manager); each group links to its
+    people."""
+
+    name = tables.Column(verbose_name="Department", order_by=("sort_name",), linkify=_link_to_team)
+    people = tables.Column(attrs=_NUMBER)
+    completed = tables.Column(attrs=_NUMBER)
+    in_progress = tables.Column(verbose_name="In progress", attrs=_NUMBER)
+    not_started = tables.Column(verbose_name="Not started", attrs=_NUMBER)
+    percent = tables.Column(accessor="percent_completed", verbose_name="% completed", attrs=_NUMBER)
+
+    class Meta:
+        order_by_field = "sort"
+        attrs = {"class": "table table-sm align-middle team-table table-cards"}
+        empty_text = "No users are assigned to this plan."
+
+    def __init__(
+        self, *args: Any, by: str, link_base: str, team_url: Callable[[str], str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, prefix=f"by_{by}_", **kwargs)
+        self.link_base = link_base
+        self.team_url = team_url
+        self.pager_label = "managers" if by == "manager" else "departments"
+
+    def render_people(self, value: int) -> str:
+        return intcomma(value)
+
+    def render_completed(self, value: int) -> str:
+        return intcomma(value)
+
+    def render_in_progress(self, value: int) -> str:
+        return intcomma(value)
+
+    def render_not_started(self, value: int) -> str:
+        return intcomma(value)
+
+    def render_percent(self, value: int) -> str:
+        return f"{value}%"
+
+
+class ManagerTeamTable(TeamTable):
+    name = tables.Column(verbose_name="Manager", order_by=("sort_name",), linkify=_link_to_team)
+
+    class Meta(TeamTable.Meta):  # django-tables2 does not inherit Meta by itself
+        pass

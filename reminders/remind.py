@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from plans import roster, services
+from plans.forms import OLD_STILL_TO_ACT
 from reminders import services as reminders
 from reminders.models import Batch
 from reminders.services import DigestLine, Manager, Person
@@ -30,7 +31,15 @@ from reminders.services import DigestLine, Manager, Person
 SALT = "reminders.remind"
 # A preview is good for a working day; an older one is previewed again.
 TOKEN_MAX_AGE = 12 * 3600
-STATES = ("", roster.STILL_TO_ACT, services.COMPLETED, services.IN_PROGRESS, services.NOT_STARTED)
+# The people table's states, and its bookmarks' "outstanding" from before "to_act".
+STATES = (
+    "",
+    roster.STILL_TO_ACT,
+    services.COMPLETED,
+    services.IN_PROGRESS,
+    services.NOT_STARTED,
+    OLD_STILL_TO_ACT,
+)
 
 
 def send_page(view):  # type: ignore[no-untyped-def]
@@ -47,6 +56,10 @@ class SelectionForm(forms.Form):
     q = forms.CharField(max_length=200, required=False)
     department = forms.CharField(max_length=200, required=False)
     manager = forms.CharField(max_length=200, required=False)
+
+    def clean_state(self) -> str:
+        state: str = self.cleaned_data["state"]
+        return roster.STILL_TO_ACT if state == OLD_STILL_TO_ACT else state
 
 
 class MessageForm(forms.Form):

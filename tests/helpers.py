@@ -32,6 +32,9 @@ USERS_CSV_HEADER = [
     "Stage",
     "Completed on",
     "Rounds completed",
+    "Department",
+    "Manager",
+    "Manager email",
 ]
 AUTH_HEADER = "Basic " + base64.b64encode(b"dashboard-bot:test-api-key-0123456789").decode()
 
@@ -262,6 +265,13 @@ def expect_pages(upstream, url: str, params: dict, items: list, *, page_size: in
 
 def expect_plan_conversations(upstream, items: list, *, plan_name: str = "Engagement survey"):
     expect_pages(upstream, CONVERSATIONS_URL, {"plan_name": plan_name}, items)
+
+
+def expect_plan_people(upstream, conversations: list, people: list | tuple = ()) -> None:
+    """What a plan's people table reads besides the plan: its conversations and the users
+    endpoint (every page, no filter)."""
+    expect_plan_conversations(upstream, conversations)
+    expect_pages(upstream, USERS_URL, {}, list(people))
 
 
 def person_record(person: int, name: str | None = None, **overrides) -> dict:

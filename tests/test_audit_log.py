@@ -21,12 +21,16 @@ from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,
-    expect_plan_conversations,
+    expect_plan_people,
     load_fixture,
+    person_record,
     plan_item,
 )
 
 pytestmark = pytest.mark.django_db
+
+# The fixture plan's one assigned user.
+JOANNE_ID = "582:8a1fc17e-d1f5-4d6b-924e-dea3912814e3"
 
 
 def only_entry(*, besides_sign_ins: bool = False) -> AuditEntry:
@@ -73,7 +77,7 @@ def test_the_plans_export_records_who_which_filters_and_how_many_rows(admin_clie
 
 def test_the_users_export_records_the_plan_the_search_and_the_rows(admin_client, upstream):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
 
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv?q=jo")
 
@@ -94,7 +98,7 @@ def test_an_export_that_cannot_be_recorded_is_refused_with_a_page(
 ):
     upstream.get(PLANS_URL, json={"count": 1, "results": [plan_item(1)]})
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
     upstream.assert_all_requests_are_fired = False
 
     response = admin_client.get(path)
@@ -162,48 +166,56 @@ def test_overlong_names_are_cut_to_fit_rather_than_refusing_the_access(hr_admin)
     assert (len(entry.person), len(entry.plan_name), entry.client_address) == (300, 300, None)
 
 
-@pytest.mark.parametrize("query", ["", "?users_page=1", "?q=jo"])
-def test_the_plan_page_records_that_it_showed_assigned_people(admin_client, upstream, query):
+@pytest.mark.parametrize("query", ["", "?page=1", "?q=jo", "?department=442%3A1"])
+def test_the_plan_pages_people_table_records_that_it_showed_people(admin_client, upstream, query):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_plan_people(upstream, [], [person_record(1, "Joanne Stefani", api_id=JOANNE_ID)])
 
-    response = admin_client.get(f"/plans/{PLAN_ID}/{query}", REMOTE_ADDR="10.1.2.3")
+    response = admin_client.get(
+        f"/plans/{PLAN_ID}/participation/{query}", REMOTE_ADDR="10.1.2.3", HTTP_HX_REQUEST="true"
+    )
 
     assert response.status_code == 200
     entry = only_entry(besides_sign_ins=True)
-    assert entry.action == audit.Action.ASSIGNED_USERS_VIEW
+    assert entry.action == audit.Action.PARTICIPATION_VIEW
     assert (entry.plan_id, entry.plan_name) == (PLAN_ID, "Engagement survey")
     assert entry.person == ""  # a search is kept as the filters, not as someone's name
-    assert entry.filters == dict(part.split("=") for part in query[1:].split("&") if part)
+    filters = dict(part.split("=") for part in query[1:].split("&") if part)
+    assert entry.filters == {key: value.replace("%3A", ":") for key, value in filters.items()}
     assert (entry.row_count, entry.client_address) == (1, "10.1.2.3")
 
 
-def test_a_search_of_assigned_people_is_recorded_even_when_it_finds_nobody(admin_client, upstream):
+def test_a_search_of_the_plans_people_is_recorded_even_when_it_finds_nobody(admin_client, upstream):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_plan_people(upstream, [])
 
-    admin_client.get(f"/plans/{PLAN_ID}/?q=zebra")
+    admin_client.get(f"/plans/{PLAN_ID}/participation/?q=zebra")
 
     entry = only_entry(besides_sign_ins=True)
     assert (entry.action, entry.filters, entry.row_count) == (
-        audit.Action.ASSIGNED_USERS_VIEW,
+        audit.Action.PARTICIPATION_VIEW,
         {"q": "zebra"},
         0,
     )
 
 
-def test_a_plan_page_without_assigned_people_or_a_search_records_nothing(admin_client, upstream):
-    plan = load_fixture("plan_detail.json") | {"assigned_users": []}
-    upstream.get(PLAN_URL, json=plan)
+def test_the_plan_page_itself_lists_nobody_and_records_nothing(admin_client, upstream):
+    # Its people come with the people table (above), which records its own view.
+    upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
 
-    assert admin_client.get(f"/plans/{PLAN_ID}/").status_code == 200
+    response = admin_client.get(f"/plans/{PLAN_ID}/?q=jo")
+
+    assert response.status_code == 200 and "jstefani@test.com" not in response.content.decode()
     assert not AuditEntry.objects.exclude(action=audit.Action.SIGN_IN).exists()
 
 
-def test_a_plan_page_whose_view_of_people_cannot_be_recorded_is_refused(
+def test_a_people_table_whose_view_cannot_be_recorded_is_refused(
     admin_client, upstream, broken_audit_table
 ):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
+    expect_plan_people(upstream, [])
 
-    response = admin_client.get(f"/plans/{PLAN_ID}/?users_page=1")
+    response = admin_client.get(f"/plans/{PLAN_ID}/participation/?page=1")
 
     assert response.status_code == 503
     assert "jstefani@test.com" not in response.content.decode()

@@ -59,7 +59,7 @@ def test_an_admin_walks_list_filter_page_and_detail(site, api):
     link = detail_links(page_two.text)[0]
     detail = session.get(f"{site}{link}", timeout=10)
     assert detail.status_code == 200
-    assert "Assigned users" in detail.text and "Assigned departments" in detail.text
+    assert "<dt>Assigned</dt>" in detail.text and "<dt>Departments</dt>" in detail.text
     assert api.calls() == 1, "a detail page costs exactly one upstream call"
 
     # Its side panels, loaded by the page's script: the plan again (the shared cache is
@@ -86,7 +86,7 @@ def test_a_shared_detail_link_works_after_login_in_a_new_session(site):
         page = colleague.get(f"{site}{url}", timeout=10)
         assert page.status_code == 200
         assert "Company-wide engagement survey 2026" in page.text
-        assert "3,000 users" in page.text
+        assert "<dt>Assigned</dt><dd>3,000 people</dd>" in page.text
 
 
 def test_unknown_and_hostile_ids_are_404(site, api):
@@ -139,9 +139,11 @@ def test_detail_search_template_and_progress_with_their_call_counts(site, api):
     api.reset_stats()
     page = session.get(f"{site}{link}", params={"q": "stef"}, timeout=10)
     assert page.status_code == 200
-    shown = int(re.search(r"([\d,]+) of 3,000 users", page.text).group(1).replace(",", ""))
-    assert 0 < shown < 3000
     assert api.calls() == 1
+    people = session.get(f"{site}{link}participation/", params={"q": "stef"}, timeout=30)
+    found = re.search(r'id="participation-showing">Showing [\d,]+–[\d,]+ of ([\d,]+)', people.text)
+    shown = int(found.group(1).replace(",", ""))
+    assert 0 < shown < 3000
 
     api.reset_stats()
     panels = session.get(f"{site}{link}panels/", timeout=10)
@@ -204,17 +206,19 @@ def test_participation_of_the_big_plan_filters_and_exports_with_its_call_counts(
     response = session.get(f"{page}participation/", params={"state": "not_started"}, timeout=30)
     assert response.status_code == 200
     totals = re.search(
-        r"<strong>([\d,]+)</strong> completed · <strong>([\d,]+)</strong> in progress · "
+        r"completed</strong>: ([\d,]+) of 3,000 people · <strong>([\d,]+)</strong> in progress · "
         r"<strong>([\d,]+)</strong> not started",
         response.text,
     )
     completed, in_progress, not_started = (int(n.replace(",", "")) for n in totals.groups())
     assert completed + in_progress + not_started == 3000
     assert 0 < not_started < in_progress < completed
-    # The plan (the shared cache is off), then every page of its conversations.
+    # The plan (the shared cache is off), then every page of its conversations and,
+    # at the same time, every page of the users endpoint (departments and managers).
     assert api.stats()["by_path"] == {
         f"/api/v2/conversation_plans/{big['api_id']}/": 1,
         "/api/v2/conversations/": conversation_pages(big["name"]),
+        "/api/v2/users/": -(-data.USER_COUNT // 100),
     }
 
     export = session.get(f"{page}users.csv", params={"state": "not_started"}, timeout=30)

@@ -31,8 +31,8 @@ def test_a_bad_request_has_its_page(client):
 
 
 def test_a_bad_query_has_its_page_naming_the_field(admin_client):
-    response = admin_client.get("/plans/some-id/?users_page=abc")
-    assert_dashboard_page(response, 400, "users_page: Enter a whole number.")
+    response = admin_client.get("/plans/some-id/?page=abc")
+    assert_dashboard_page(response, 400, "page: Enter a whole number.")
 
 
 def test_access_denied_has_its_page(client, django_user_model):

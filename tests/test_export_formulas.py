@@ -17,8 +17,9 @@ from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,
-    expect_plan_conversations,
+    expect_plan_people,
     load_fixture,
+    person_record,
     plan_conversation,
     plan_item,
 )
@@ -92,7 +93,14 @@ def test_the_users_export_has_no_formula_cell_with_either_separator(admin_client
         for n, name in enumerate(HOSTILE)
     ]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
-    expect_plan_conversations(upstream, [plan_conversation(0, stage="=Stage 1")])
+    # Departments and managers come from the users endpoint: hostile there too.
+    hostile_person = person_record(
+        0,
+        HOSTILE[0],
+        departments=[{"api_id": "442:1", "name": '=HYPERLINK("http://x")'}],
+        manager={"name": "+Boss", "email": "@boss.test", "api_id": "582:9"},
+    )
+    expect_plan_people(upstream, [plan_conversation(0, stage="=Stage 1")], [hostile_person])
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv")
     assert response.status_code == 200
     body = csv_body(response)
@@ -121,9 +129,10 @@ def test_only_a_leading_formula_character_gets_a_quote(value, exported):
 def test_every_field_is_quoted(admin_client, upstream):
     users = [{"api_id": "582:1", "name": "Joanne Stefani", "email": "j@test.com"}]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
     body = admin_client.get(f"/plans/{PLAN_ID}/users.csv").getvalue().decode()
     assert body == (
-        '\ufeff"Name","Email","User ID","State","Stage","Completed on","Rounds completed"\r\n'
-        '"Joanne Stefani","j@test.com","582:1","Not started","","","0"\r\n'
+        '\ufeff"Name","Email","User ID","State","Stage","Completed on","Rounds completed",'
+        '"Department","Manager","Manager email"\r\n'
+        '"Joanne Stefani","j@test.com","582:1","Not started","","","0","","",""\r\n'
     )

@@ -19,10 +19,13 @@ from tests.helpers import (
     OTHER_PLAN_ID,
     PLAN_ID,
     PLAN_URL,
+    USERS_CSV_HEADER,
     assignee,
     expect_plan_conversations,
+    expect_plan_people,
     load_fixture,
     make_client,
+    person_record,
     plan_conversation,
 )
 
@@ -66,6 +69,22 @@ def four_people() -> tuple[dict, list[dict]]:
         plan_conversation(4, status="deleted", generated="2026-05-01T00:00:00Z"),
     ]
     return plan, conversations
+
+
+# What the users endpoint says of the four: Ana and Ben in Finance under Mia (Ben in Sales
+# too), Dan in Sales under Max, Cleo in no department and under nobody.
+MIA = {"name": "Mia Boss", "email": "mia@example.com", "api_id": "582:900"}
+MAX = {"name": "Max Lead", "email": "max@example.com", "api_id": "582:901"}
+FINANCE = {"api_id": "442:1", "name": "Finance"}
+SALES = {"api_id": "442:2", "name": "Sales"}
+FOUR_PEOPLE = [
+    person_record(1, "Ana Alves", email="ana@example.com", departments=[FINANCE], manager=MIA),
+    person_record(
+        2, "Ben Brown", email="ben@example.com", departments=[FINANCE, SALES], manager=MIA
+    ),
+    person_record(3, "Cleo Chen", email="cleo@example.com", departments=[], manager=None),
+    person_record(4, "Dan Diaz", email="dan@example.com", departments=[SALES], manager=MAX),
+]
 
 
 def html_of(response) -> str:
@@ -307,14 +326,16 @@ def test_a_conversation_with_a_bad_date_is_a_malformed_answer(upstream):
 def test_it_shows_every_state_with_totals_and_a_bar(admin_client, upstream):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     response = admin_client.get(PARTICIPATION)
 
     assert response.status_code == 200
     html = html_of(response)
-    assert "<strong>1</strong> completed · <strong>2</strong> in progress · " in html
-    assert "<strong>1</strong> not started" in html
+    assert (
+        "<strong>25% completed</strong>: 1 of 4 people · <strong>2</strong> in progress · "
+        "<strong>1</strong> not started"
+    ) in html
     assert 'aria-label="25% completed, 50% in progress"' in html
     assert '<rect class="participation-bar-completed" x="0.00" width="25.00"' in html
     assert '<rect class="participation-bar-in_progress" x="25.00" width="50.00"' in html
@@ -326,7 +347,7 @@ def test_it_shows_every_state_with_totals_and_a_bar(admin_client, upstream):
     assert "Manager review, last moved <time" in html and "2 Apr 2026</time>" in html
     assert 'Not started</span></td><td data-label="Stage and date">—</td>' in html
     # Ana's rounds completed
-    assert '<td class="text-end" data-label="Rounds completed">2</td>' in html
+    assert '<td class="text-end" data-label="Rounds done">2</td>' in html
     assert "Showing 1–4 of 4" in html
 
 
@@ -336,13 +357,13 @@ def test_it_shows_every_state_with_totals_and_a_bar(admin_client, upstream):
         ("completed", ["Ana Alves"]),
         ("in_progress", ["Ben Brown", "Dan Diaz"]),
         ("not_started", ["Cleo Chen"]),
-        ("outstanding", ["Ben Brown", "Cleo Chen", "Dan Diaz"]),
+        ("to_act", ["Ben Brown", "Cleo Chen", "Dan Diaz"]),
     ],
 )
 def test_it_filters_by_state(admin_client, upstream, state, names):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     response = admin_client.get(PARTICIPATION, {"state": state})
 
@@ -355,22 +376,22 @@ def test_it_filters_by_state(admin_client, upstream, state, names):
 def test_state_search_and_sort_combine(admin_client, upstream):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
-    query = {"state": "outstanding", "q": "EN", "sort": "-name"}  # Ben Brown, Cleo Chen
+    query = {"state": "to_act", "q": "EN", "sort": "-name"}  # Ben Brown, Cleo Chen
     response = admin_client.get(PARTICIPATION, query)
 
     html = html_of(response)
     assert names_in(response) == ["Cleo Chen", "Ben Brown"]
     # Counts per state within the search; links keep the search and the sort.
     assert f'href="{PARTICIPATION}?q=EN&amp;sort=-name">Everyone <span class="badge' in html
-    assert f'href="{PARTICIPATION}?q=EN&amp;state=completed&amp;sort=-name">Completed' in html
-    assert f'href="{USERS_CSV}?q=EN&amp;state=outstanding&amp;sort=-name"' in html
-    assert '<input type="hidden" name="state" value="outstanding">' in html
+    assert f'href="{PARTICIPATION}?state=completed&amp;q=EN&amp;sort=-name">Completed' in html
+    assert f'href="{USERS_CSV}?state=to_act&amp;q=EN&amp;sort=-name"' in html
+    assert '<input type="hidden" name="state" value="to_act">' in html
     # The name header's link turns the order around; it is the sorted column.
     assert (
         f'aria-sort="descending"><a href="{PARTICIPATION}'
-        '?state=outstanding&amp;q=EN&amp;sort=name" class="sort-link">Name' in html
+        '?state=to_act&amp;q=EN&amp;sort=name" class="sort-link">Name' in html
     )
 
 
@@ -388,39 +409,47 @@ def test_state_search_and_sort_combine(admin_client, upstream):
 def test_it_sorts_by_name_state_or_date(admin_client, upstream, sort, names):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     assert names_in(admin_client.get(PARTICIPATION, {"sort": sort})) == names
 
 
-def test_it_pages_fifty_people_at_a_time(admin_client, upstream):
+def test_it_pages_twenty_five_people_at_a_time_by_default(admin_client, upstream):
     people = [assignee(n, f"Person {n:03d}") for n in range(120)]
     upstream.get(PLAN_URL, json=plan_with(*people))
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
 
-    response = admin_client.get(PARTICIPATION, {"state": "not_started", "page": 3})
+    response = admin_client.get(PARTICIPATION, {"state": "not_started", "page": 5})
 
     html = html_of(response)
     assert names_in(response)[0] == "Person 100" and len(names_in(response)) == 20
     assert "Showing 101–120 of 120" in html
-    # The pager's links lead to this list even inside the plan page.
-    assert f'rel="prev" href="{PARTICIPATION}?state=not_started&amp;page=2"' in html
+    # Without JavaScript the pager's links lead to this page of its own.
+    assert f'rel="prev" href="{PARTICIPATION}?state=not_started&amp;page=4"' in html
     assert 'rel="next"' not in html
 
 
 def test_a_page_past_the_end_lands_on_the_last_one(admin_client, upstream):
     upstream.get(PLAN_URL, json=plan_with(*(assignee(n) for n in range(60))))
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
 
     response = admin_client.get(PARTICIPATION, {"state": "not_started", "page": 9})
 
     assert response.status_code == 302
-    assert response["Location"] == f"{PARTICIPATION}?state=not_started&page=2"
+    assert response["Location"] == f"{PARTICIPATION}?state=not_started&page=3"
 
 
 @pytest.mark.parametrize(
     "query",
-    [{"state": "done"}, {"sort": "email"}, {"page": "0"}, {"q": "x" * 201}, {"q": "a\x00"}],
+    [
+        {"state": "done"},
+        {"sort": "age"},
+        {"page": "0"},
+        {"per_page": "7"},
+        {"q": "x" * 201},
+        {"q": "a\x00"},
+        {"by_manager_sort": "x"},
+    ],
 )
 def test_bad_parameters_are_a_400_without_an_upstream_call(admin_client, upstream, query):
     response = admin_client.get(PARTICIPATION, query)
@@ -430,11 +459,11 @@ def test_bad_parameters_are_a_400_without_an_upstream_call(admin_client, upstrea
 
 def test_a_plan_with_nobody_assigned_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=plan_with())
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
 
     html = html_of(admin_client.get(PARTICIPATION))
 
-    assert "<strong>0</strong> completed" in html
+    assert "<strong>0% completed</strong>: 0 of 0 people" in html
     assert "No users are assigned to this plan." in html
     assert "<svg" not in html
     assert "Export" not in html.split('id="participation"')[1]
@@ -442,7 +471,7 @@ def test_a_plan_with_nobody_assigned_says_so(admin_client, upstream):
 
 def test_a_plan_without_conversations_has_everyone_not_started(admin_client, upstream):
     upstream.get(PLAN_URL, json=plan_with(assignee(1), assignee(2)))
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
 
     html = html_of(admin_client.get(PARTICIPATION))
 
@@ -452,7 +481,7 @@ def test_a_plan_without_conversations_has_everyone_not_started(admin_client, ups
 def test_no_match_says_so(admin_client, upstream):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     html = html_of(admin_client.get(PARTICIPATION, {"q": "zebra", "state": "completed"}))
 
@@ -462,19 +491,16 @@ def test_no_match_says_so(admin_client, upstream):
 
 def test_the_name_collision_shows_only_this_plans_people(admin_client, upstream):
     upstream.get(PLAN_URL, json=plan_with(assignee(1, "Ana Alves")))
-    expect_plan_conversations(
-        upstream, [plan_conversation(1, status="final", plan_api_id=OTHER_PLAN_ID)]
-    )
+    expect_plan_people(upstream, [plan_conversation(1, status="final", plan_api_id=OTHER_PLAN_ID)])
 
     html = html_of(admin_client.get(PARTICIPATION))
 
-    assert "<strong>0</strong> completed · <strong>0</strong> in progress" in html
-    assert "<strong>1</strong> not started" in html
+    assert "0 of 1 person · <strong>0</strong> in progress · <strong>1</strong> not started" in html
 
 
 def test_names_link_to_the_persons_page(admin_client, upstream):
     upstream.get(PLAN_URL, json=plan_with(assignee(7, "Jürgen Müller")))
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [])
 
     html = html_of(admin_client.get(PARTICIPATION))
 
@@ -497,7 +523,7 @@ def test_a_conversations_failure_without_javascript_is_the_error_page_with_its_s
 def test_htmx_gets_the_section_alone(admin_client, upstream):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     response = admin_client.get(PARTICIPATION, headers={"HX-Request": "true"})
 
@@ -540,23 +566,54 @@ def test_the_plan_page_stays_one_call_and_links_to_participation(admin_client, u
 def test_the_users_export_has_each_persons_state(admin_client, upstream):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     rows = read_csv(admin_client.get(USERS_CSV))
 
+    mia, max_ = ["Mia Boss", "mia@example.com"], ["Max Lead", "max@example.com"]
     assert rows == [
-        ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"],
-        ["Ana Alves", "ana@example.com", "582:1", "Completed", "", "2026-04-03", "2"],
-        ["Ben Brown", "ben@example.com", "582:2", "In progress", "Manager review", "", "1"],
-        ["Cleo Chen", "cleo@example.com", "582:3", "Not started", "", "", "0"],
-        ["Dan Diaz", "dan@example.com", "582:4", "In progress", "Employee input", "", "0"],
+        USERS_CSV_HEADER,
+        [
+            "Ana Alves",
+            "ana@example.com",
+            "582:1",
+            "Completed",
+            "",
+            "2026-04-03",
+            "2",
+            "Finance",
+            *mia,
+        ],
+        [
+            "Ben Brown",
+            "ben@example.com",
+            "582:2",
+            "In progress",
+            "Manager review",
+            "",
+            "1",
+            "Finance; Sales",
+            *mia,
+        ],
+        ["Cleo Chen", "cleo@example.com", "582:3", "Not started", "", "", "0", "", "", ""],
+        [
+            "Dan Diaz",
+            "dan@example.com",
+            "582:4",
+            "In progress",
+            "Employee input",
+            "",
+            "0",
+            "Sales",
+            *max_,
+        ],
     ]
 
 
 def test_the_users_export_follows_the_participation_filters(admin_client, upstream):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
     rows = read_csv(admin_client.get(USERS_CSV, {"state": "outstanding", "sort": "date"}))
 
@@ -590,13 +647,13 @@ def test_a_participation_view_is_recorded_with_its_search_as_filters_not_as_a_pe
 ):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
 
-    admin_client.get(PARTICIPATION, {"state": "outstanding", "q": "brown"})
+    admin_client.get(PARTICIPATION, {"state": "to_act", "q": "brown"})
 
     (entry,) = AuditEntry.objects.filter(action=audit.Action.PARTICIPATION_VIEW)
     assert (entry.plan_id, entry.person, entry.row_count) == (PLAN_ID, "", 1)
-    assert entry.filters == {"state": "outstanding", "q": "brown"}
+    assert entry.filters == {"state": "to_act", "q": "brown"}
 
 
 def test_a_participation_view_that_cannot_be_recorded_is_refused(
@@ -604,7 +661,7 @@ def test_a_participation_view_that_cannot_be_recorded_is_refused(
 ):
     plan, conversations = four_people()
     upstream.get(PLAN_URL, json=plan)
-    expect_plan_conversations(upstream, conversations)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
     monkeypatch.setattr(AuditEntry, "save", refuse_to_save)
 
     response = admin_client.get(PARTICIPATION)
@@ -615,3 +672,227 @@ def test_a_participation_view_that_cannot_be_recorded_is_refused(
 
 def refuse_to_save(*args, **kwargs):
     raise DatabaseError("could not extend file: No space left on device")
+
+
+# --- Departments, managers and completion by team ------------------------------------------
+
+
+def serve_four(upstream) -> None:
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
+
+
+def team_rows(response, which: str) -> list[tuple]:
+    table = response.context[f"{which}_table"]
+    return [
+        (t.name, t.people, t.completed, t.in_progress, t.not_started, t.percent_completed)
+        for t in table.data
+    ]
+
+
+def test_each_person_shows_their_departments_and_manager(admin_client, upstream):
+    serve_four(upstream)
+
+    html = html_of(admin_client.get(PARTICIPATION))
+
+    assert (
+        '<td data-label="Department">Finance, Sales</td><td data-label="Manager">Mia Boss' in html
+    )
+    assert '<td data-label="Department">—</td><td data-label="Manager">—</td>' in html  # Cleo
+
+
+@pytest.mark.parametrize(
+    ("query", "names", "heading"),
+    [
+        ({"department": "442:1"}, ["Ana Alves", "Ben Brown"], "Everyone · Department: Finance"),
+        ({"department": "442:2"}, ["Ben Brown", "Dan Diaz"], "Everyone · Department: Sales"),
+        ({"department": "none"}, ["Cleo Chen"], "Everyone · No department"),
+        ({"manager": "582:901"}, ["Dan Diaz"], "Everyone · Manager: Max Lead"),
+        ({"manager": "none"}, ["Cleo Chen"], "Everyone · No manager"),
+        (
+            {"manager": "582:900", "state": "in_progress"},
+            ["Ben Brown"],
+            "In progress · Manager: Mia Boss",
+        ),
+        ({"state": "to_act"}, ["Ben Brown", "Cleo Chen", "Dan Diaz"], "Still to act"),
+        ({"state": "completed"}, ["Ana Alves"], "Completed"),
+    ],
+)
+def test_it_filters_by_department_manager_and_state_and_says_what_it_shows(
+    admin_client, upstream, query, names, heading
+):
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, query)
+
+    assert names_in(response) == names
+    assert f'<h3 class="h5 mb-2" id="people-heading">{heading} <span' in html_of(response)
+
+
+def test_a_search_matches_departments_and_managers_ignoring_case_and_accents(
+    admin_client, upstream
+):
+    serve_four(upstream)
+    assert names_in(admin_client.get(PARTICIPATION, {"q": "SALES"})) == ["Ben Brown", "Dan Diaz"]
+    upstream.reset()
+    serve_four(upstream)
+    assert names_in(admin_client.get(PARTICIPATION, {"q": "max"})) == ["Dan Diaz"]
+
+
+def test_the_tabs_count_the_searchs_people_in_each_state(admin_client, upstream):
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, {"q": "finance", "state": "completed"})
+
+    counts = {link["label"]: link["count"] for link in response.context["state_links"]}
+    assert counts == {
+        "Everyone": 2,
+        "Completed": 1,
+        "In progress": 1,
+        "Not started": 0,
+        "Still to act": 1,
+    }
+    # The plan's own totals stay the plan's.
+    assert "1 of 4 people" in html_of(response)
+
+
+def test_completion_by_department_and_manager_counts_everyone_once_per_group(
+    admin_client, upstream
+):
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, {"by_department_sort": "name"})
+
+    # Ben is in Finance and Sales: he counts in both.
+    assert team_rows(response, "department") == [
+        ("Finance", 2, 1, 1, 0, 50),
+        ("Sales", 2, 0, 2, 0, 0),
+        ("No department", 1, 0, 0, 1, 0),
+    ]
+    # By default the furthest behind first.
+    assert team_rows(response, "manager") == [
+        ("Max Lead", 1, 0, 1, 0, 0),
+        ("No manager", 1, 0, 0, 1, 0),
+        ("Mia Boss", 2, 1, 1, 0, 50),
+    ]
+    html = html_of(response)
+    assert f'<a href="{PARTICIPATION}?department=442%3A1">Finance</a>' in html
+    assert f'<a href="{PARTICIPATION}?manager=none">No manager</a>' in html
+
+
+def test_in_the_plan_page_its_links_lead_to_the_plan_page(admin_client, upstream):
+    serve_four(upstream)
+
+    html = html_of(admin_client.get(PARTICIPATION, {"sort": "name"}, HTTP_HX_REQUEST="true"))
+
+    detail = f"/plans/{PLAN_ID}/"
+    assert f'<a href="{detail}?sort=name&amp;manager=582%3A900">Mia Boss</a>' in html
+    assert f'href="{detail}?sort=name&amp;state=not_started">Not started' in html
+    assert f'<form method="get" action="{detail}"' in html
+
+
+def test_small_groups_fold_into_other_when_the_setting_asks(admin_client, upstream, settings):
+    settings.PE365_MIN_GROUP_SIZE = 3
+    serve_four(upstream)
+
+    response = admin_client.get(PARTICIPATION, {"by_manager_sort": "name"})
+
+    # Mia's two and Max's one fold into Other; the people without a manager stay apart.
+    assert team_rows(response, "manager") == [
+        ("No manager", 1, 0, 0, 1, 0),
+        ("Other (2 smaller groups)", 3, 1, 2, 0, 33),
+    ]
+    html = html_of(response)
+    assert "Managers of fewer than 3 people are counted together as “Other”." in html
+    assert '<td data-label="Manager">Other (2 smaller groups)</td>' in html  # no one link
+
+
+def test_namesakes_are_told_apart_by_e_mail(admin_client, upstream):
+    plan = plan_with(
+        assignee(1, "Ana Alves", "ana@example.com"), assignee(2, "Ana Alves", "ana2@example.com")
+    )
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_people(
+        upstream,
+        [plan_conversation(2, status="final")],
+        [
+            person_record(1, "Ana Alves", email="ana@example.com", departments=[FINANCE]),
+            person_record(2, "Ana Alves", email="ana2@example.com", departments=[SALES]),
+        ],
+    )
+
+    response = admin_client.get(PARTICIPATION, {"sort": "email"})
+
+    page = response.context["table"].page
+    rows = [(row.record.user.email, row.record.standing.state) for row in page]
+    assert rows == [("ana2@example.com", "completed"), ("ana@example.com", "not_started")]
+    html = html_of(response)
+    assert "ana2@<wbr>example.<wbr>com" in html and "person=582%3A2" in html
+
+
+def test_it_pages_with_a_chosen_page_size(admin_client, upstream):
+    people = [assignee(n, f"Person {n:03d}") for n in range(120)]
+    upstream.get(PLAN_URL, json=plan_with(*people))
+    expect_plan_people(upstream, [])
+
+    response = admin_client.get(PARTICIPATION, {"per_page": 25, "page": 2})
+
+    assert names_in(response)[0] == "Person 025" and len(names_in(response)) == 25
+    assert '<option value="25" selected>' in html_of(response)
+
+
+@pytest.mark.parametrize(
+    ("sort", "names"),
+    [
+        ("departments", ["Ana Alves", "Ben Brown", "Dan Diaz", "Cleo Chen"]),
+        ("manager", ["Dan Diaz", "Ana Alves", "Ben Brown", "Cleo Chen"]),
+        ("-manager", ["Ana Alves", "Ben Brown", "Dan Diaz", "Cleo Chen"]),
+        ("rounds", ["Cleo Chen", "Dan Diaz", "Ben Brown", "Ana Alves"]),
+        ("-email", ["Dan Diaz", "Cleo Chen", "Ben Brown", "Ana Alves"]),
+    ],
+)
+def test_it_sorts_by_any_column_with_the_empty_ones_last(admin_client, upstream, sort, names):
+    serve_four(upstream)
+    assert names_in(admin_client.get(PARTICIPATION, {"sort": sort})) == names
+
+
+def test_the_users_export_follows_the_department_and_manager_filters(admin_client, upstream):
+    serve_four(upstream)
+
+    rows = read_csv(admin_client.get(USERS_CSV, {"department": "442:2", "manager": "582:900"}))
+
+    assert [row[0] for row in rows[1:]] == ["Ben Brown"]
+    assert rows[1][-3:] == ["Finance; Sales", "Mia Boss", "mia@example.com"]
+
+
+# --- Kept decoded while fresh -----------------------------------------------------------------
+
+
+def test_a_repeat_view_reuses_the_joined_people_and_a_refresh_joins_them_afresh(
+    admin_client, upstream, settings, clock
+):
+    settings.PE365_CACHE_TTL = 30
+    serve_four(upstream)
+    first = admin_client.get(PARTICIPATION)
+    assert names_in(first) == ["Ana Alves", "Ben Brown", "Cleo Chen", "Dan Diaz"]
+    calls = len(upstream.calls)
+
+    again = admin_client.get(PARTICIPATION, {"department": "442:1"})
+
+    assert len(upstream.calls) == calls  # nothing read again, nothing joined again
+    assert names_in(again) == ["Ana Alves", "Ben Brown"]
+
+    # Meanwhile Cleo started and Ben left Finance; a Refresh shows it.
+    upstream.reset()
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    people = [dict(record) for record in FOUR_PEOPLE]
+    people[1] = people[1] | {"departments": [SALES]}
+    expect_plan_people(upstream, [*conversations, plan_conversation(3)], people)
+    clock.advance(10)  # past the refresh allowance, within the cache's 30 seconds
+
+    fresh = admin_client.get(PARTICIPATION, {"department": "442:1", "refresh": "1"})
+
+    assert names_in(fresh) == ["Ana Alves"]
+    assert "<strong>3</strong> in progress" in html_of(fresh)

@@ -40,15 +40,16 @@ def test_it_works(admin_client, upstream):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1" in html and "Engagement survey" in html
-    assert '<dd class="col-sm-9">One-off</dd>' in html  # frequency null
+    assert "<dt>Frequency</dt><dd>One-off</dd>" in html  # frequency null
     # Ids are for the administrator, behind a disclosure.
     admin = html[html.index("<summary>Details for your administrator</summary>") :]
     assert "580:55a31458-d71a-4962-841a-048439073239" in admin
     assert PLAN_ID in admin
     assert "<code>" not in html
-    assert '<a href="mailto:jstefani@test.com">jstefani@test.com</a>' in html
-    assert "Senior Developers" in html
-    assert "1 user<" in html and "1 department<" in html
+    # Who is in it: a count (the people table loads into the page) and the departments.
+    assert "<dt>Assigned</dt><dd>1 person</dd>" in html
+    assert "<dt>Departments</dt><dd>Senior Developers</dd>" in html
+    assert "jstefani@test.com" not in html
     assert 'href="/plans/"' in html
     # The plan alone: its side panels load from their own page.
     assert len(upstream.calls) == 1
@@ -104,52 +105,53 @@ def test_impossible_ids_are_404_without_an_upstream_call(admin_client, upstream,
     assert len(upstream.calls) == 0
 
 
-def test_thousands_of_users_are_paged_and_counted(admin_client, upstream):
+def test_the_page_counts_its_people_and_hands_its_query_to_the_people_table(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
+    query = (
+        "state=not_started&q=ann&department=442%3A1&manager=582%3A9&sort=-date&page=2&per_page=25"
+    )
 
-    html = admin_client.get(f"/plans/{PLAN_ID}/?users_page=2").content.decode()
+    html = admin_client.get(f"/plans/{PLAN_ID}/?{query}").content.decode()
 
-    assert "3,000 users" in html
-    assert "User 0050" in html and "User 0099" in html
-    assert "User 0049" not in html and "User 0100" not in html
-    assert 'href="?users_page=3"' in html
+    assert "<dt>Assigned</dt><dd>3,000 people</dd>" in html
+    assert "User 0001" not in html  # the people come with the people table
+    assert f'hx-get="/plans/{PLAN_ID}/participation/?{query.replace("&", "&amp;")}"' in html
+    assert len(upstream.calls) == 1
 
 
 def test_an_empty_plan_says_so(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail(assigned_users=[], assigned_departments=[]))
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
-    assert "No users are assigned to this plan." in html
-    assert "No departments are assigned to this plan." in html
-    assert "0 users" in html
+    assert "<dt>Assigned</dt><dd>0 people</dd>" in html
+    assert "<dt>Departments</dt><dd>none assigned</dd>" in html
 
 
-def test_a_users_page_past_the_end_lands_on_the_last_with_a_notice(admin_client, upstream):
-    upstream.get(PLAN_URL, json=detail(assigned_users=many_users(120)))
-    response = admin_client.get(f"/plans/{PLAN_ID}/?q=user&users_page=9")
-    assert response.status_code == 302
-    assert response["Location"] == f"/plans/{PLAN_ID}/?q=user&users_page=3"
-
-    html = admin_client.get(response["Location"]).content.decode()
-    assert "There is no page 9 of assigned users: this is page 3, the last one." in html
-
-
-def test_a_departments_page_past_the_end_lands_on_the_first(admin_client, upstream):
-    upstream.get(PLAN_URL, json=detail())
-    response = admin_client.get(f"/plans/{PLAN_ID}/?departments_page=4")
-    assert response["Location"] == f"/plans/{PLAN_ID}/"
-
-
-def test_a_malformed_users_page_is_a_400(admin_client, upstream):
-    assert admin_client.get(f"/plans/{PLAN_ID}/?users_page=abc").status_code == 400
-
-
-def test_it_escapes_hostile_names_and_emails(admin_client, upstream):
-    users = [{"api_id": "1", "name": "<b>Bold</b>", "email": '"><script>x()</script>@evil'}]
-    upstream.get(PLAN_URL, json=detail(name="<script>alert(1)</script>", assigned_users=users))
+def test_a_long_list_of_departments_shows_eight_and_the_rest_behind_more(admin_client, upstream):
+    departments = [{"api_id": f"442:{n}", "name": f"Team {n:02d}"} for n in range(12)]
+    upstream.get(PLAN_URL, json=detail(assigned_departments=departments))
     html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
-    assert "<script>" not in html
+    shown = html[html.index("<dt>Departments</dt>") : html.index("<details")]
+    assert "Team 00, Team 01" in shown and "Team 07" in shown and "Team 08" not in shown
+    assert "<summary>and 4 more</summary>Team 08, Team 09, Team 10, Team 11</details>" in html
+
+
+@pytest.mark.parametrize(
+    "query", ["page=abc", "per_page=7", "state=done", "sort=age", "department=a%00b"]
+)
+def test_a_malformed_people_query_is_a_400_without_upstream_calls(admin_client, upstream, query):
+    assert admin_client.get(f"/plans/{PLAN_ID}/?{query}").status_code == 400
+    assert len(upstream.calls) == 0
+
+
+def test_it_escapes_hostile_names(admin_client, upstream):
+    departments = [{"api_id": "1", "name": "<b>Bold</b>"}]
+    upstream.get(
+        PLAN_URL,
+        json=detail(name="<script>alert(1)</script>", assigned_departments=departments),
+    )
+    html = admin_client.get(f"/plans/{PLAN_ID}/").content.decode()
+    assert "<script>alert" not in html
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html
-    assert 'href="mailto:"' not in html and "mailto:&quot;" not in html
 
 
 def test_it_requires_the_view_plans_permission(client, django_user_model, upstream):
@@ -157,67 +159,6 @@ def test_it_requires_the_view_plans_permission(client, django_user_model, upstre
     response = client.get(f"/plans/{PLAN_ID}/")
     assert response.status_code == 403
     assert "HR admins" in response.content.decode()
-
-
-# --- Assignee search ------------------------------------------------------------------------
-
-
-def test_it_searches_users_by_name_or_email_and_departments_by_name(admin_client, upstream):
-    users = [
-        {"api_id": "582:1", "name": "Joanne Stefani", "email": "jstefani@test.com"},
-        {"api_id": "582:2", "name": "Liam Brown", "email": "stef.l@test.com"},
-        {"api_id": "582:3", "name": "Emma Weiß", "email": "emma@test.com"},
-    ]
-    departments = [
-        {"api_id": "442:1", "name": "Senior Developers"},
-        {"api_id": "442:2", "name": "Stefan's team"},
-    ]
-    upstream.get(PLAN_URL, json=detail(assigned_users=users, assigned_departments=departments))
-
-    response = admin_client.get(f"/plans/{PLAN_ID}/?q=STEF")
-
-    html = response.content.decode()
-    found = [user.name for user in response.context["users"].data]
-    assert found == ["Joanne Stefani", "Liam Brown"]
-    assert "2 of 3 users" in html
-    assert [d.name for d in response.context["departments"].data] == ["Stefan's team"]
-    assert "Stefan&#x27;s team" in html  # escaped
-    assert "1 of 2 departments" in html
-    assert 'value="STEF"' in html
-
-
-def test_it_searches_the_part_of_an_address_before_the_at_ignoring_accents(admin_client, upstream):
-    users = [
-        {"api_id": "582:1", "name": "Zoë Martin", "email": "zm@example.com"},
-        {"api_id": "582:2", "name": "Ann Lee", "email": "ann.zoe@example.com"},
-        {"api_id": "582:3", "name": "Bob Roe", "email": "bob@example.com"},
-    ]
-    departments = [{"api_id": "442:1", "name": "Example Team"}]
-    upstream.get(PLAN_URL, json=detail(assigned_users=users, assigned_departments=departments))
-
-    html = admin_client.get(f"/plans/{PLAN_ID}/?q=zoe").content.decode()
-    assert "Zoë Martin" in html and "Ann Lee" in html and "Bob Roe" not in html
-
-    html = admin_client.get(f"/plans/{PLAN_ID}/?q=example").content.decode()
-    assert "0 of 3 users" in html  # every address's domain, so nobody
-    assert "1 of 1 department" in html and "Example Team" in html
-
-
-def test_a_search_without_matches_says_so(admin_client, upstream):
-    upstream.get(PLAN_URL, json=detail())
-    html = admin_client.get(f"/plans/{PLAN_ID}/?q=nobody").content.decode()
-    assert "No assigned user matches “nobody”." in html
-    assert "0 of 1 user<" in html
-
-
-def test_search_results_are_paged_and_pages_keep_the_search(admin_client, upstream):
-    upstream.get(PLAN_URL, json=detail(assigned_users=many_users(3000)))
-    html = admin_client.get(f"/plans/{PLAN_ID}/?q=user+1&users_page=2").content.decode()
-    # "User 1000"–"User 1999" match (e-mails have no space): page 2 shows 1050–1099.
-    assert "1,000 of 3,000 users" in html
-    assert "User 1050" in html and "User 1099" in html and "User 1100" not in html
-    assert 'href="?q=user+1&amp;users_page=3"' in html
-    assert 'href="?q=user+1&amp;users_page=1"' in html
 
 
 @pytest.mark.parametrize("query", ["q=" + "x" * 201, "q=a%00b"])
@@ -244,8 +185,9 @@ def test_the_panels_page_shows_the_template_and_the_plans_progress(admin_client,
     assert "Engagement Survey" in panel and ">active<" in panel
     assert '<time datetime="2024-03-14T09:26:00+00:00">14 Mar 2024</time>' in panel
     assert '<time datetime="2025-01-20T16:05:00+00:00">20 Jan 2025</time>' in panel
-    assert '<progress class="plan-progress" value="3" max="4"' in html
-    assert "3 of 4 conversations completed (75%)" in html
+    # Conversations, in words: the plan's completion is its people's (the people table).
+    assert "<progress" not in html and "%" not in panel.split("</section>")[1]
+    assert "3 of 4 conversations completed, every round counted" in html
     assert '<time datetime="2026-05-17T08:30:00+00:00">17 May 2026</time>' in html
     assert "style=" not in html  # the CSP forbids inline styles
     # The plan, its template and the one page of the plan's conversations.
@@ -273,7 +215,7 @@ def test_progress_counts_the_plans_own_conversations_not_another_plans_of_the_sa
 
     html = admin_client.get(PANELS).content.decode()
 
-    assert "1 of 2 conversations completed (50%)" in html
+    assert "1 of 2 conversations completed, every round counted" in html
     assert '<time datetime="2026-02-01T00:00:00+00:00">1 Feb 2026</time>' in html
 
 
@@ -297,7 +239,7 @@ def test_htmx_gets_each_panel_alone_with_the_footers_data_time(admin_client, ups
         response = admin_client.get(f"{PANELS}{panel}/", headers={"HX-Request": "true"})
 
         html = response.content.decode()
-        assert html.lstrip().startswith(f'<section class="card mb-3" id="{panel}-panel"')
+        assert html.lstrip().startswith(f'<section class="card h-100" id="{panel}-panel"')
         assert "<html" not in html and "<nav" not in html
         assert f'id="{panel}-heading"' in html
         assert "<time hidden data-panels-as-of datetime=" in html
@@ -377,7 +319,7 @@ def test_a_failing_template_call_is_the_error_in_its_panels_place_and_progress_s
     assert html.lstrip().startswith('<div class="alert alert-warning small upstream-error"')
     assert "<html" not in html and "Error 503." in html
     assert progress.status_code == 200
-    assert "1 of 5 conversations completed (20%)" in progress.content.decode()
+    assert "1 of 5 conversations completed, every round counted" in progress.content.decode()
 
 
 def test_a_failing_progress_call_is_the_error_in_its_panels_place_and_the_template_still_shows(
@@ -461,8 +403,8 @@ def test_back_to_results_only_ever_leads_to_the_list(admin_client, upstream, bac
     assert "evil" not in html.split('class="link-secondary">')[0].rsplit("<a", 1)[1]
 
 
-def test_the_search_form_keeps_the_way_back(admin_client, upstream):
+def test_the_people_table_keeps_the_way_back(admin_client, upstream):
     upstream.get(PLAN_URL, json=detail())
     html = admin_client.get(f"/plans/{PLAN_ID}/?back=status%3Ddraft").content.decode()
     assert "← Back to results" in html
-    assert '<input type="hidden" name="back" value="status=draft">' in html
+    assert f'hx-get="/plans/{PLAN_ID}/participation/?back=status%3Ddraft"' in html

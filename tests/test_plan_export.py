@@ -15,14 +15,20 @@ from tests.helpers import (
     PLAN_ID,
     PLAN_URL,
     PLANS_URL,
+    USERS_CSV_HEADER,
     expect_all,
-    expect_plan_conversations,
+    expect_plan_people,
     load_fixture,
+    person_record,
     plan_item,
     plan_page,
 )
 
 pytestmark = pytest.mark.django_db
+
+MIA = ["Finance", "Mia Boss", "mia@example.com"]
+# The fixture plan's one assigned user.
+JOANNE_ID = "582:8a1fc17e-d1f5-4d6b-924e-dea3912814e3"
 
 
 def read_csv(response) -> list[list[str]]:
@@ -218,17 +224,18 @@ def test_an_export_of_a_set_already_read_calls_the_api_no_more(admin_client, ups
     assert len(upstream.calls) == 3
 
 
-# --- Assigned users -------------------------------------------------------------------------
+# --- A plan's people -------------------------------------------------------------------------
 
 
-def test_it_exports_the_assigned_users_matching_the_search(admin_client, upstream):
+def test_it_exports_the_plans_people_matching_the_search(admin_client, upstream):
+    # Joanne in Finance under Mia, as the users endpoint says; the other two unknown to it.
     users = [
         {"api_id": "582:1", "name": "Joanne Stefani", "email": "jstefani@test.com"},
         {"api_id": "582:2", "name": "Liam Brown", "email": "liam@test.com"},
         {"api_id": "582:3", "name": "=cmd|' /C calc'!A0", "email": "stef@evil.test"},
     ]
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json") | {"assigned_users": users})
-    expect_plan_conversations(upstream, [])
+    expect_plan_people(upstream, [], [person_record(1, "Joanne Stefani")])
 
     response = admin_client.get(f"/plans/{PLAN_ID}/users.csv?q=STEF")
 
@@ -237,17 +244,20 @@ def test_it_exports_the_assigned_users_matching_the_search(admin_client, upstrea
         f'attachment; filename="engagement-survey-users-{today}.csv"'
     )
     assert read_csv(response) == [
-        ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"],
-        ["Joanne Stefani", "jstefani@test.com", "582:1", "Not started", "", "", "0"],
-        ["'=cmd|' /C calc'!A0", "stef@evil.test", "582:3", "Not started", "", "", "0"],
+        USERS_CSV_HEADER,
+        ["Joanne Stefani", "jstefani@test.com", "582:1", "Not started", "", "", "0", *MIA],
+        ["'=cmd|' /C calc'!A0", "stef@evil.test", "582:3", "Not started", "", "", "0", "", "", ""],
     ]
-    assert len(upstream.calls) == 2  # the plan and its conversations; no template call
+    # The plan, its conversations and the users endpoint; no template call.
+    assert len(upstream.calls) == 3
 
 
-def test_the_detail_page_links_to_the_users_export_with_its_search(admin_client, upstream):
+def test_the_people_table_links_to_the_users_export_with_its_selection(admin_client, upstream):
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
-    html = admin_client.get(f"/plans/{PLAN_ID}/?q=joanne+s").content.decode()
-    assert f'href="/plans/{PLAN_ID}/users.csv?q=joanne+s"' in html
+    expect_plan_people(upstream, [], [person_record(1, "Joanne Stefani", api_id=JOANNE_ID)])
+    query = "q=joanne+s&department=442%3A1&page=1&per_page=25"
+    html = admin_client.get(f"/plans/{PLAN_ID}/participation/?{query}").content.decode()
+    assert f'href="/plans/{PLAN_ID}/users.csv?q=joanne+s&amp;department=442%3A1"' in html
 
 
 def test_the_users_export_of_a_missing_plan_is_a_404(admin_client, upstream):

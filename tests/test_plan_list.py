@@ -489,3 +489,10 @@ def test_a_list_error_names_the_filters_and_links_to_the_list_without_them(admin
     assert "filtered by plan name “Zürich”, status “Draft”" in html
     assert '<a class="btn btn-link" href="/plans/">All plans, without filters</a>' in html
     assert "Details for your administrator" in html
+
+
+def test_phones_choose_the_sort_in_the_filters_since_cards_have_no_headings(admin_client, upstream):
+    expect_all(upstream)
+    html = admin_client.get("/plans/?sort=-name").content.decode()
+    assert '<div class="col-12 phone-sort"><label for="id_sort">Sort by</label>' in html
+    assert '<option value="-name" selected>Plan, Z to A</option>' in html

@@ -7,7 +7,14 @@ import django_tables2 as tables
 from django.conf import settings
 from django.test import RequestFactory
 
-from plans.tables import DepartmentTable, PeopleTable, PersonPlanTable, PlanTable, UserTable
+from plans.tables import (
+    ManagerTeamTable,
+    PeopleTable,
+    PersonPlanTable,
+    PlanPeopleTable,
+    PlanTable,
+    TeamTable,
+)
 
 
 class SortableTable(tables.Table):
@@ -29,7 +36,8 @@ def render(table, query: str = "") -> str:
 
 
 def test_it_is_the_template_of_every_table_and_extends_django_tables2s_bootstrap_5():
-    for table in (UserTable, DepartmentTable, PlanTable, PeopleTable, PersonPlanTable):
+    every = (PlanPeopleTable, TeamTable, ManagerTeamTable, PlanTable, PeopleTable, PersonPlanTable)
+    for table in every:
         assert table._meta.template_name == "tables/table.html"
     source = Path(settings.BASE_DIR, "templates/tables/table.html").read_text()
     assert source.startswith('{% extends "django_tables2/bootstrap5.html" %}')

@@ -1,4 +1,4 @@
-"""What the plan, user and department tables render: cells, links, escaping, headers."""
+"""What the plan, people and team tables render: cells, links, escaping, headers."""
 
 import re
 from datetime import UTC, datetime
@@ -8,14 +8,18 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from plans.api.results import Manager
+from plans.roster import NOBODY, OTHER, Member, Team
 from plans.services import Department, Person, PersonPlan, PlanSummary, Standing, User
 from plans.tables import (
-    DepartmentTable,
+    ManagerTeamTable,
     PeopleTable,
     PersonPlanTable,
     PlanListData,
+    PlanPeopleData,
+    PlanPeopleTable,
     PlanTable,
-    UserTable,
+    TeamTable,
+    breakable_email,
     plan_url,
 )
 from tests.helpers import plan_item
@@ -33,6 +37,14 @@ def rows(table, query: str = "") -> list[str]:
 
 def cells(row: str) -> list[str]:
     return re.findall(r"<td[^>]*>(.*?)</td>", row)
+
+
+def member(user: User, person: Person | None = None, state: str = "not_started") -> Member:
+    return Member(user=user, standing=Standing(state=state), person=person)
+
+
+def people_table(members, **kwargs) -> PlanPeopleTable:
+    return PlanPeopleTable(PlanPeopleData(list(members)), link_base="/plans/580:1/", **kwargs)
 
 
 def test_it_renders_a_plan_as_a_linked_name_template_status_badge_and_frequency():
@@ -69,37 +81,95 @@ def test_it_escapes_upstream_text():
     [row] = rows(PlanTable([plan(name="<b>Ünïcode & co</b>", template_name="Check-in <i>")]))
     assert "&lt;b&gt;Ünïcode &amp; co&lt;/b&gt;</a>" in row
     assert cells(row)[1] == "Check-in &lt;i&gt;"
-    [row] = rows(UserTable([User(api_id="1", name="<script>x</script>", email="a<b@x.y")]))
-    assert cells(row) == ["&lt;script&gt;x&lt;/script&gt;", "a&lt;b@x.y"]
+    [row] = rows(
+        people_table([member(User(api_id="", name="<script>x</script>", email="a<b@x.y"))])
+    )
+    assert cells(row)[:2] == ["&lt;script&gt;x&lt;/script&gt;", "a&lt;b@<wbr>x.<wbr>y"]
 
 
-def test_it_links_plausible_e_mail_addresses_only():
+def test_e_mail_addresses_wrap_after_the_at_and_dots_only_and_link_when_plausible():
     users = [
-        User(api_id="1", name="Ada", email="ada@example.com"),
-        User(api_id="2", name="", email=""),
-        User(api_id="3", name="Ann", email="not an address"),
+        User(api_id="", name="Ada", email="ada.lovelace@example.com"),
+        User(api_id="", name="", email=""),
+        User(api_id="", name="Ann", email="not an address"),
     ]
-    assert [cells(row) for row in rows(UserTable(users))] == [
-        ["Ada", '<a href="mailto:ada@example.com">ada@example.com</a>'],
+    assert [cells(row)[:2] for row in rows(people_table(member(u) for u in users))] == [
+        [
+            "Ada",
+            '<a href="mailto:ada.lovelace@example.com" class="email">'
+            "ada.<wbr>lovelace@<wbr>example.<wbr>com</a>",
+        ],
         ["—", "—"],
         ["Ann", "not an address"],
     ]
+    assert breakable_email("<b>@x") == "&lt;b&gt;@<wbr>x"
 
 
-def test_it_renders_departments_and_the_empty_text():
-    departments = [Department(api_id="1", name="R&D <lab>"), Department(api_id="2", name="")]
-    assert [cells(row) for row in rows(DepartmentTable(departments))] == [
-        ["R&amp;D &lt;lab&gt;"],
-        ["—"],
+def test_a_person_shows_their_departments_manager_state_and_rounds():
+    person = Person(
+        "582:1",
+        "Ada",
+        "ada@example.com",
+        (Department("442:1", "R&D <lab>"), Department("442:2", "Finance")),
+        Manager("582:9", "Mia Boss", "mia@example.com"),
+        True,
+    )
+    records = [
+        Member(
+            User("582:1", "Ada", "ada@example.com"),
+            Standing("completed", rounds_completed=3),
+            person,
+        ),
+        member(User("582:2", "Ben", "ben@example.com")),  # the users endpoint lacks him
     ]
-    assert cells(rows(DepartmentTable([]))[0]) == ["No departments are assigned to this plan."]
-    [row] = rows(UserTable([], empty_text="No assigned user matches “x”."))
-    assert 'colspan="2">No assigned user matches “x”.' in row
+    ada, ben = (cells(row) for row in rows(people_table(records)))
+    assert ada[2:] == [
+        "R&amp;D &lt;lab&gt;, Finance",
+        "Mia Boss",
+        '<span class="badge participation-completed">Completed</span>',
+        "—",
+        "3",
+    ]
+    assert ben[2:4] == ["—", "—"]
+    assert ada[0] == '<a href="/people/?name=Ada&amp;person=582%3A1">Ada</a>'
+
+
+def test_every_people_column_sorts_and_says_so():
+    html = people_table([], order_by="-manager").as_html(
+        RequestFactory().get("/plans/580:1/participation/?sort=-manager")
+    )
+    headers = re.findall(r'href="/plans/580:1/\?sort=(-?\w+)" class="sort-link">([^<]+)<', html)
+    assert headers == [
+        ("name", "Name"),
+        ("email", "E-mail"),
+        ("departments", "Department"),
+        ("manager", "Manager"),
+        ("state", "State"),
+        ("date", "Stage and date"),
+        ("rounds", "Rounds done"),
+    ]
+    assert 'aria-sort="descending"><a href="/plans/580:1/?sort=manager"' in html
+
+
+def test_a_team_links_to_its_people_and_other_does_not():
+    teams = [
+        Team("442:1", "R&D", "", 4, 2, 1, 1),
+        Team(NOBODY, "No department", "", 1, 0, 0, 1),
+        Team(OTHER, "Other (2 smaller groups)", "", 2, 2, 0, 0),
+    ]
+    table = TeamTable(
+        teams, by="department", link_base="/p/", team_url=lambda key: f"/p/?department={key}"
+    )
+    assert [cells(row) for row in rows(table)] == [
+        ['<a href="/p/?department=442:1">R&amp;D</a>', "4", "2", "1", "1", "50%"],
+        ['<a href="/p/?department=none">No department</a>', "1", "0", "0", "1", "0%"],
+        ["Other (2 smaller groups)", "2", "2", "0", "0", "100%"],
+    ]
 
 
 def test_only_the_current_page_is_rendered():
-    users = [User(api_id=str(n), name=f"User {n}", email="") for n in range(5)]
-    table = UserTable(users)
+    users = [member(User(api_id="", name=f"User {n}", email="")) for n in range(5)]
+    table = people_table(users)
     table.paginate(page=2, per_page=2)
     assert [cells(row)[0] for row in rows(table)] == ["User 2", "User 3"]
 
@@ -138,31 +208,15 @@ def test_a_page_of_plans_renders_its_cells_as_django_tables2_does():
     assert rows(page) == rows(PlanTable(plans, back="status=draft"))
 
 
-@pytest.mark.parametrize(
-    ("table", "records"),
-    [
-        (
-            UserTable,
-            [
-                User(api_id="582:1", name="Joanne Stefani", email="jstefani@test.com"),
-                User(api_id="582:2", name="", email="not an address"),
-                User(api_id="582:3", name="<b>Emma</b> & co", email='"x"@<y>.com'),
-                User(api_id="582:4", name="", email=""),
-            ],
-        ),
-        (
-            DepartmentTable,
-            [
-                Department(api_id="442:1", name="Stefan's <team>"),
-                Department(api_id="442:2", name=""),
-            ],
-        ),
-    ],
-)
-def test_a_page_of_users_or_departments_renders_its_cells_as_django_tables2_does(table, records):
-    page = table(records)
+def test_a_page_of_people_renders_its_cells_as_django_tables2_does():
+    records = [
+        member(User(api_id="582:1", name="Joanne Stefani", email="jstefani@test.com")),
+        member(User(api_id="582:2", name="", email="not an address"), state="completed"),
+        member(User(api_id="582:3", name="<b>Emma</b> & co", email='"x"@<y>.com')),
+    ]
+    page = people_table(records)
     page.paginate(page=1, per_page=50)
-    assert rows(page) == rows(table(records))
+    assert rows(page) == rows(people_table(records))
 
 
 def test_people_found_link_to_their_plans_and_say_who_has_left():
@@ -209,3 +263,9 @@ def test_a_persons_plans_link_to_the_plan_searched_for_them_and_say_where_they_s
     ]
     [empty] = rows(PersonPlanTable([], person=mia))
     assert "Mia Park has no conversations in any plan yet." in empty
+
+
+def test_completion_by_manager_is_a_table_of_cards_like_by_department():
+    table = ManagerTeamTable([], by="manager", link_base="/", team_url=str)
+    assert table.attrs["class"] == "table table-sm align-middle team-table table-cards"
+    assert table.columns["name"].header == "Manager"

@@ -1,4 +1,4 @@
-"""A plan's page, its side panels, its participation and its people as CSV.
+"""A plan's page, its side panels, its people (participation) and its people as CSV.
 
 The page draws the plan alone (one upstream call); htmx then loads the template panel,
 the progress panel and participation from their own URLs, each answered with its partial
@@ -7,10 +7,11 @@ whose upstream call fails raises UpstreamError, which the middleware turns into 
 `error` partial of plans/upstream_error.html (for htmx) in that part's place.
 """
 
-from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import EmptyPage
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -19,23 +20,22 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 import audit
-from plans import charts, services
+from plans import charts, roster, services
 from plans.exports import csv_response
 from plans.forms import (
-    DEPARTMENTS_PER_PAGE,
-    PARTICIPANTS_PER_PAGE,
+    PEOPLE_PER_PAGE_CHOICES,
     STATE_FILTER_CHOICES,
-    STATES_SELECTED,
-    USERS_PER_PAGE,
+    STATE_HEADINGS,
+    TEAMS_PER_PAGE,
     DetailForm,
-    ParticipationForm,
+    PlanPeopleForm,
 )
 from plans.labels import frequency_label
 from plans.tables import (
-    DepartmentTable,
-    ParticipationData,
-    ParticipationTable,
-    UserTable,
+    ManagerTeamTable,
+    PlanPeopleData,
+    PlanPeopleTable,
+    TeamTable,
     plan_url,
     status_badge,
 )
@@ -59,43 +59,21 @@ def _part_url(request: HttpRequest, view: str, api_id: str, **params: str) -> st
     return f"{url}?{query}" if query else url
 
 
+# The plan's departments shown at once beside its people; the others behind "more".
+DEPARTMENTS_SHOWN = 8
+
+
 @view_plans_required
 def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
+    """The plan (one upstream call); its people and completion by team load into it with
+    htmx from plans:participation, given this page's query (the people table's filters,
+    sort and page), so the page's URL holds the whole view."""
     form = DetailForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
     plan = services.plan_get(client=services.client_for(request), api_id=api_id)
-    query = form.cleaned_data["q"]
-    users = UserTable(
-        form.matching_users(plan.assigned_users),
-        prefix="users_",
-        empty_text=f"No assigned user matches “{query}”." if query else None,
-    )
-    departments = DepartmentTable(
-        form.matching_departments(plan.assigned_departments),
-        prefix="departments_",
-        empty_text=f"No assigned department matches “{query}”." if query else None,
-    )
-    for table, per_page in ((users, USERS_PER_PAGE), (departments, DEPARTMENTS_PER_PAGE)):
-        param = table.prefixed_page_field
-        try:
-            table.paginate(page=form.cleaned_data[param], per_page=per_page)
-        except EmptyPage:
-            last = table.paginator.num_pages
-            return past_the_end(request, param, form.cleaned_data[param], last, table.pager_label)
-    shown = len(users.page.object_list)
-    if shown or query:
-        # Names and e-mail addresses of assigned people, or a search for them.
-        audit.record(
-            request,
-            action=audit.Action.ASSIGNED_USERS_VIEW,
-            plan_id=plan.api_id,
-            plan_name=plan.name,
-            row_count=shown,
-        )
-
     back = form.cleaned_data["back"]
-    users_export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
+    people_query = {key: str(value) for key, value in request.GET.items() if key != "refresh"}
     context = {
         "plan": plan,
         "status_badge": status_badge(plan.status),
@@ -104,18 +82,13 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "rounds_url": reverse("plans:rounds", kwargs={"api_id": api_id}),
         "template_panel_url": _part_url(request, "plans:template_panel", api_id),
         "progress_panel_url": _part_url(request, "plans:progress_panel", api_id),
-        "participation_url": _part_url(request, "plans:participation", api_id, q=query),
-        "query": query,
+        "participation_url": _part_url(request, "plans:participation", api_id, **people_query),
         "back": back,
         "back_url": f"{reverse('plans:list')}?{back}" if back else reverse("plans:list"),
         "share_url": request.build_absolute_uri(plan_url(api_id) or request.path),
-        "users_export_url": f"{users_export_url}?{urlencode({'q': query})}"
-        if query
-        else users_export_url,
-        "users": users,
         "user_total": len(plan.assigned_users),
-        "departments": departments,
-        "department_total": len(plan.assigned_departments),
+        "departments_shown": plan.assigned_departments[:DEPARTMENTS_SHOWN],
+        "departments_more": plan.assigned_departments[DEPARTMENTS_SHOWN:],
     }
     return render(request, "plans/plan_detail.html", context)
 
@@ -148,31 +121,37 @@ def plan_panels(request: HtmxHttpRequest, api_id: str, panel: str = "") -> HttpR
 
 @view_plans_required
 def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
-    """Where each of a plan's assigned users stands in it: filtered, sorted, paged.
+    """A plan's people: where each stands, with their departments and manager, filtered,
+    sorted and paged; the plan's totals; completion by department and by manager.
 
-    It reads every conversation of the plan (a page of the API per 100), so the plan
-    page is sent without it and htmx loads it from here once the page is shown (the
-    `participation` partial); without JavaScript the plan page links here (a page of its
-    own).
+    It reads every conversation of the plan (a page of the API per 100) and the users
+    endpoint, so the plan page is sent without it and htmx loads it from here once the
+    page is shown (the `participation` partial, whose links lead back to the plan page);
+    without JavaScript the plan page links here (a page of its own).
     """
-    form = ParticipationForm(request.GET)
+    form = PlanPeopleForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
     client = services.client_for(request)
     plan = services.plan_get(client=client, api_id=api_id)
-    participation = services.plan_participation(client=client, plan=plan)
-    query, state, sort, page = (form.cleaned_data[key] for key in ("q", "state", "sort", "page"))
+    people = roster.plan_roster(client=client, plan=plan)
+    participation = people.participation
+    data = form.cleaned_data
     self_url = reverse("plans:participation", kwargs={"api_id": api_id})
-    table = ParticipationTable(
-        ParticipationData(form.chosen(participation.participants)),
-        link_base=self_url,
-        order_by=sort or None,
+    detail_url = reverse("plans:detail", kwargs={"api_id": api_id})
+    # In the plan page its links lead to the plan page (the URL to bookmark).
+    link_base = detail_url if request.htmx else self_url
+    filters = form.filters
+    table = PlanPeopleTable(
+        PlanPeopleData(roster.select(people.members, **filters)),
+        link_base=link_base,
+        order_by=data["sort"] or None,
         empty_text="Nobody matches these filters." if participation.total else None,
     )
     try:
-        table.paginate(page=page, per_page=PARTICIPANTS_PER_PAGE)
+        table.paginate(page=data["page"], per_page=data["per_page"])
     except EmptyPage:
-        return past_the_end(request, "page", page, table.paginator.num_pages, "people")
+        return past_the_end(request, "page", data["page"], table.paginator.num_pages, "people")
     # The search and filters are kept as the entry's filters (the request's query).
     audit.record(
         request,
@@ -181,45 +160,101 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
         plan_name=plan.name,
         row_count=len(table.page.object_list),
     )
-    searched = form.searched(participation.participants)
-    in_state = Counter(participant.standing.state for participant in searched)
+    # The tabs count the search's people (search, department, manager) in each state.
+    searched = roster.select(people.members, **(filters | {"state": ""}))
+    in_state = roster.counts_by_state(searched)
+    kept = {key: str(value) for key, value in request.GET.items() if key != "refresh"}
 
-    def url(base: str = self_url, **params: str) -> str:
+    def url(base: str = link_base, **params: str) -> str:
         query_string = urlencode({key: value for key, value in params.items() if value})
         return f"{base}?{query_string}" if query_string else base
 
+    def team_url(by: str) -> Any:
+        others = {key: kept.get(key, "") for key in ("back", "per_page", "sort", "state")}
+        return lambda key: url(**others, **{by: key})
+
+    min_size = settings.PE365_MIN_GROUP_SIZE
+    teams = []
+    for by, table_class in (
+        (roster.BY_DEPARTMENT, TeamTable),
+        (roster.BY_MANAGER, ManagerTeamTable),
+    ):
+        team_table = table_class(
+            list(people.teams(by=by, min_size=min_size)),  # a copy: sorting reorders it
+            by=by,
+            link_base=link_base,
+            team_url=team_url(by),
+            order_by=data[f"by_{by}_sort"],
+        )
+        param = team_table.prefixed_page_field
+        try:
+            team_table.paginate(page=data[param], per_page=TEAMS_PER_PAGE)
+        except EmptyPage:
+            last = team_table.paginator.num_pages
+            return past_the_end(request, param, data[param], last, team_table.pager_label)
+        teams.append(team_table)
+    state = data["state"]
     export_url = reverse("plans:users_export", kwargs={"api_id": api_id})
     context = {
         "plan": plan,
         "part": "participation",
-        "detail_url": reverse("plans:detail", kwargs={"api_id": api_id}),
+        "detail_url": detail_url,
         "participation": participation,
         "bar": _bar(participation),
         "table": table,
-        "query": query,
+        "heading": STATE_HEADINGS[state],
+        "query": data["q"],
         "state": state,
-        "sort": sort,
+        "kept": {k: v for k, v in kept.items() if k not in ("q", "page")},
+        "group": _group_label(people.members, data["department"], data["manager"]),
         "state_links": [
             {
-                "label": label.split(" (")[0],
-                "count": count,
-                "url": url(q=query, state=value, sort=sort),
+                "label": label,
+                "count": in_state[value] if value else len(searched),
+                "url": url(**(kept | {"state": value, "page": ""})),
                 "current": value == state,
             }
-            for value, label, count in [
-                ("", "Everyone", len(searched)),
-                *(
-                    (value, label, sum(in_state[one] for one in STATES_SELECTED[value]))
-                    for value, label in STATE_FILTER_CHOICES
-                ),
-            ]
+            for value, label in [("", "Everyone"), *STATE_FILTER_CHOICES]
         ],
-        "export_url": url(export_url, q=query, state=state, sort=sort),
-        "clear_url": url(sort=sort),
-        "self_url": self_url,
+        "export_url": url(export_url, **{key: kept.get(key, "") for key in EXPORT_PARAMS}),
+        "remind_url": url(
+            reverse("reminders:remind", kwargs={"api_id": api_id}),
+            **{key: kept.get(key, "") for key in ("state", "q", "department", "manager")},
+        ),
+        "clear_url": url(**{k: kept.get(k, "") for k in ("back", "per_page", "sort")}),
+        "per_page_choices": PEOPLE_PER_PAGE_CHOICES,
+        "per_page": data["per_page"],
+        "link_base": link_base,
+        "department_table": teams[0],
+        "manager_table": teams[1],
+        "min_group_size": min_size,
     }
     name = "plans/plan_detail.html#participation" if request.htmx else "plans/plan_detail.html"
     return for_htmx(request, render(request, name, context))
+
+
+# The people table's parameters users.csv follows (its selection, in its order).
+EXPORT_PARAMS = ("state", "q", "department", "manager", "sort")
+
+
+def _group_label(members: Sequence[roster.Member], department: str, manager: str) -> str:
+    """The department or manager the people table is filtered to, in words."""
+    words = []
+    if department:
+        names = {d.api_id: d.name for m in members for d in m.departments}
+        words.append(
+            "No department"
+            if department == roster.NOBODY
+            else f"Department: {names.get(department, 'unknown department')}"
+        )
+    if manager:
+        managers = {m.manager.api_id: m.manager.name for m in members if m.manager}
+        words.append(
+            "No manager"
+            if manager == roster.NOBODY
+            else f"Manager: {managers.get(manager, 'unknown manager')}"
+        )
+    return " · ".join(words)
 
 
 def _bar(participation: services.Participation) -> list[dict[str, str]]:
@@ -239,15 +274,14 @@ def _bar(participation: services.Participation) -> list[dict[str, str]]:
 
 @view_plans_required
 def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
-    """The plan's assigned users, with where they stand, as the participation list filters
-    and sorts them (or the plan page's search, which sets `q` only), as CSV."""
-    form = ParticipationForm(request.GET)
+    """The plan's people as the people table filters and sorts them, with where each
+    stands, their departments and their manager, as CSV."""
+    form = PlanPeopleForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
     client = services.client_for(request)
     plan = services.plan_get(client=client, api_id=api_id)
-    participation = services.plan_participation(client=client, plan=plan)
-    selected = form.selected(participation.participants)
+    selected = form.selected(roster.plan_roster(client=client, plan=plan).members)
     audit.record(
         request,
         action=audit.Action.EXPORT_PLAN_USERS,
@@ -255,18 +289,32 @@ def plan_users_export(request: HttpRequest, api_id: str) -> HttpResponseBase:
         plan_name=plan.name,
         row_count=len(selected),
     )
-    header = ["Name", "Email", "User ID", "State", "Stage", "Completed on", "Rounds completed"]
+    header = [
+        "Name",
+        "Email",
+        "User ID",
+        "State",
+        "Stage",
+        "Completed on",
+        "Rounds completed",
+        "Department",
+        "Manager",
+        "Manager email",
+    ]
     rows = (
         [
-            p.user.name,
-            p.user.email,
-            p.user.api_id,
-            p.standing.state_label,
-            p.standing.stage if p.standing.state == services.IN_PROGRESS else "",
-            p.standing.completed.date().isoformat() if p.standing.completed else "",
-            p.standing.rounds_completed,
+            m.user.name,
+            m.user.email,
+            m.user.api_id,
+            m.standing.state_label,
+            m.standing.stage if m.standing.state == services.IN_PROGRESS else "",
+            m.standing.completed.date().isoformat() if m.standing.completed else "",
+            m.standing.rounds_completed,
+            "; ".join(department.name for department in m.departments),
+            m.manager.name if m.manager else "",
+            m.manager.email if m.manager else "",
         ]
-        for p in selected
+        for m in selected
     )
     stem = f"{slugify(plan.name)[:60] or 'plan'}-users"
     return csv_response(stem, header, rows)

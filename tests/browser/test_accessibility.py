@@ -34,10 +34,10 @@ PAGES = {
     "list-sorted": ("/plans/?status=active&frequency=Weekly&sort=-frequency", 200),
     "list-empty": ("/plans/?name=no+plan+is+called+this", 200),
     "list-corrected": ("/plans/?page=999", 200),
-    "detail-searched": (f"/plans/{COMPANY_WIDE['api_id']}/?q=yamamoto&users_page=2", 200),
+    "detail-searched": (f"/plans/{COMPANY_WIDE['api_id']}/?q=finance&state=not_started", 200),
     "detail": (f"/plans/{COMPANY_WIDE['api_id']}/", 200),
     "detail-panels": (f"/plans/{COMPANY_WIDE['api_id']}/panels/", 200),
-    "participation": (f"/plans/{COMPANY_WIDE['api_id']}/participation/?state=outstanding", 200),
+    "participation": (f"/plans/{COMPANY_WIDE['api_id']}/participation/?state=to_act", 200),
     "people": ("/people/?name=Jürgen", 200),
     "person": (f"/people/?name={PERSON['name']}&person={PERSON['api_id']}", 200),
     "not-found": ("/plans/580:no-such-plan/", 404),
@@ -97,6 +97,7 @@ def test_it_has_no_serious_accessibility_violations(
     [
         ("list", "/plans/?per_page=10&status=active"),
         ("detail", f"/plans/{COMPANY_WIDE['api_id']}/"),
+        ("detail-manager", f"/plans/{COMPANY_WIDE['api_id']}/?manager=none&sort=-manager"),
     ],
 )
 def test_the_phone_layouts_have_no_serious_violations(

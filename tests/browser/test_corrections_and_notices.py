@@ -28,10 +28,10 @@ def test_a_page_past_the_end_lands_on_the_last_page_with_a_notice(page):
     expect(summary(page)).to_have_text("Showing 126–150 of 150 plans")
 
 
-def test_a_users_page_past_the_end_lands_on_the_last_one(page):
-    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/?users_page=999")
-    expect(page).to_have_url(re.compile(r"users_page=60$"))
-    expect(page.get_by_role("status")).to_contain_text("this is page 60, the last one")
+def test_a_people_page_past_the_end_lands_on_the_last_one(page):
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/participation/?page=999")
+    expect(page).to_have_url(re.compile(r"participation/\?page=120$"))
+    expect(page.get_by_role("status")).to_contain_text("this is page 120, the last one")
 
 
 def test_an_unknown_page_size_lands_on_the_nearest_with_a_notice(page):
@@ -74,14 +74,14 @@ def test_refresh_shows_the_page_at_once_and_the_panels_follow_fresh(page):
 
     page.route("**/panels/**", slow_panels)
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
-    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
 
     page.get_by_role("link", name="Refresh").click()
     expect(page).to_have_url(re.compile(r"\?refresh=1$"))
     # The page is there while its panels are still on their way.
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.get_by_text("Loading the progress…")).to_be_visible()
-    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(page.get_by_text("Counting the conversations…")).to_be_visible()
+    expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
     assert sorted(url.rsplit("/panels/", 1)[1] for url in panel_urls[-2:]) == [
         "progress/?refresh=1",
         "template/?refresh=1",
@@ -162,18 +162,17 @@ def test_every_select_shows_its_whole_choice_at_1280_px(page):
         assert fits, f"{label}: its choice is cut off"
 
 
-def test_the_progress_bar_track_is_dark_in_dark_mode(browser, site, signed_in):
+def test_the_completion_bars_track_is_dark_in_dark_mode(browser, site, signed_in):
     context = new_context(browser, site, storage_state=signed_in, color_scheme="dark")
     try:
         page = context.new_page()
         page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
-        bar = page.locator("progress.plan-progress")
-        expect(bar).to_be_visible()
-        # Drawn by our style, not the browser's native (light) control.
-        assert bar.evaluate("el => getComputedStyle(el).appearance") == "none"
-        track = bar.evaluate("el => getComputedStyle(el, '::-webkit-progress-bar').backgroundColor")
-        assert track.startswith("rgb("), f"the empty track is {track}, not an opaque colour"
-        red, green, blue = (int(n) for n in re.findall(r"\d+", track))
-        assert max(red, green, blue) < 100, f"the empty track is {track}"
+        # The people not started: the empty part of the plan's completion bar.
+        track = page.locator("svg.participation-bar rect.participation-bar-not_started")
+        expect(track).to_be_visible()
+        fill = track.evaluate("el => getComputedStyle(el).fill")
+        assert fill.startswith("rgb("), f"the empty track is {fill}, not an opaque colour"
+        red, green, blue = (int(n) for n in re.findall(r"\d+", fill))
+        assert max(red, green, blue) < 100, f"the empty track is {fill}"
     finally:
         context.close()

@@ -135,8 +135,8 @@ def test_it_opens_a_plan_from_the_list(page):
     expect(page).to_have_title(f"{data.COMPANY_WIDE_PLAN_NAME} · Perform & Engage 365")
     expect(page.get_by_role("heading", level=1)).to_have_text(data.COMPANY_WIDE_PLAN_NAME)
     expect(page.locator("h1 + .badge")).to_have_text("Active")
-    expect(page.get_by_role("heading", name="Assigned users")).to_contain_text("3,000 users")
-    expect(page.get_by_role("navigation", name="Pages of users")).to_be_visible()
+    expect(page.locator(".plan-facts")).to_contain_text("3,000 people")
+    expect(page.get_by_role("navigation", name="Pages of people")).to_be_visible()
 
     page.get_by_role("link", name="← All plans").click()
     expect(page).to_have_url(re.compile(r"/plans/$"))
@@ -150,7 +150,7 @@ def test_a_plans_page_loads_its_template_and_progress_after_it_is_shown(page):
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
 
     panels = side_panels(page)
-    expect(panels.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(panels.get_by_role("heading", name="Conversations")).to_be_visible()
     expect(panels).to_contain_text(re.compile(r"[\d,]+ of [\d,]+ conversations completed"))
     expect(panels.get_by_role("heading", name="Template", exact=True)).to_be_visible()
     expect(panels).to_contain_text(COMPANY_WIDE["template_name"])
@@ -185,7 +185,7 @@ def test_a_panel_that_fails_shows_its_error_in_its_place_and_the_other_panel_sta
 
     panels = side_panels(page)
     expect(panels.get_by_role("alert")).to_have_text("Down.")
-    expect(panels.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(panels.get_by_role("heading", name="Conversations")).to_be_visible()
     expect(panels.get_by_role("heading", name="Template", exact=True)).to_have_count(0)
     expect(page.locator("[aria-busy]")).to_have_count(0)
 
@@ -195,7 +195,7 @@ def test_a_panel_that_cannot_be_reached_says_so_and_links_to_its_page(page):
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
 
     panels = side_panels(page)
-    expect(panels).to_contain_text("The progress could not be loaded.")
+    expect(panels).to_contain_text("The conversations could not be counted.")
     link = panels.get_by_role("link", name="Open them on their own page")
     expect(link).to_have_attribute("href", re.compile(r"/panels/progress/$"))
     expect(panels.get_by_role("heading", name="Template", exact=True)).to_be_visible()
@@ -224,7 +224,7 @@ def test_newer_panels_leave_the_footer_as_it_was(page):
     response = page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
     rendered = FOOTER_TIME.search(response.text()).group(2)
 
-    expect(side_panels(page).get_by_role("heading", name="Progress")).to_be_visible()
+    expect(side_panels(page).get_by_role("heading", name="Conversations")).to_be_visible()
     expect(page.locator("footer time")).to_have_attribute("datetime", rendered)
 
 

@@ -120,3 +120,22 @@ def test_it_takes_screenshots_at_375_by_812(browser, site, signed_in, name, path
         take_screenshot(context.new_page(), name, path)
     finally:
         context.close()
+
+
+def test_at_1280_the_plan_pages_people_table_uses_the_full_width(page):
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+    table = page.locator("table.plan-people-table")
+    expect(table).to_be_visible()
+    widths = page.evaluate(
+        """() => [document.querySelector('table.plan-people-table').getBoundingClientRect().width,
+                  document.querySelector('#participation').getBoundingClientRect().width,
+                  document.querySelector('main').getBoundingClientRect().width]"""
+    )
+    table_width, section_width, main_width = widths
+    assert table_width == section_width and section_width > 0.9 * main_width
+    # No e-mail wraps: every address on one line at this width.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('table.plan-people-table a.email')]
+            .map(a => new Set([...a.getClientRects()].map(box => Math.round(box.top))).size)"""
+    )
+    assert set(lines) == {1}

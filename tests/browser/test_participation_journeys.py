@@ -27,7 +27,9 @@ def test_it_opens_the_big_plan_filters_to_not_started_and_exports_them(page):
     # Participation loads into the plan page after it is shown.
     section = participation(page)
     expect(section.locator("#participation-totals")).to_contain_text(
-        re.compile(r"[\d,]+ completed · [\d,]+ in progress · [\d,]+ not started")
+        re.compile(
+            r"\d+% completed: [\d,]+ of [\d,]+ people · [\d,]+ in progress · [\d,]+ not started"
+        )
     )
     expect(section.get_by_role("img", name=re.compile(r"\d+% completed"))).to_be_visible()
     expect(page.locator("[aria-busy]")).to_have_count(0)
@@ -37,9 +39,12 @@ def test_it_opens_the_big_plan_filters_to_not_started_and_exports_them(page):
         .replace(",", "")
     )
 
-    section.get_by_role("link", name=re.compile(r"^Not started")).click()
-    expect(page).to_have_url(re.compile(r"/participation/\?state=not_started$"))
-    states = page.locator(".participation-table tbody td:nth-child(3)")
+    tabs = section.get_by_role("navigation", name="Filter people by state")
+    tabs.get_by_role("link", name=re.compile(r"^Not started")).click()
+    # The plan page again, its URL naming the view; the people table loads into it.
+    expect(page).to_have_url(re.compile(r"/plans/[^/]+/\?state=not_started$"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Not started"), level=3)).to_be_visible()
+    states = page.locator(".plan-people-table tbody td:nth-child(5)")
     expect(states.first).to_have_text("Not started")
     expect(page.get_by_text(f"of {not_started:,}")).to_be_visible()
 
@@ -78,7 +83,7 @@ def test_it_finds_a_person_and_opens_one_of_their_plans(page):
     expect(page.get_by_role("heading", level=1)).to_have_text(plan_name)
     expect(page).to_have_url(re.compile(r"\?q=J%C3%BCrgen\+M%C3%BCller$"))
     # The plan's participation, loaded into the page, is narrowed to them.
-    names = participation(page).locator(".participation-table tbody td:first-child")
+    names = participation(page).locator(".plan-people-table tbody td:first-child")
     expect(names.first).to_have_text("Jürgen Müller")
 
 

@@ -1,0 +1,81 @@
+"""The plan page's people table over the demo API's data: the 3,000-person plan's figures,
+worked out from demo_api/data.py (seed 365) and pinned here as the page must show them."""
+
+import pytest
+
+from demo_api import DEMO_API_KEY, DEMO_USERNAME, data
+
+pytestmark = pytest.mark.django_db
+
+BIG = next(p for p in data.plans() if p["name"] == data.COMPANY_WIDE_PLAN_NAME)
+PEOPLE = f"/plans/{BIG['api_id']}/participation/"
+FINANCE = next(
+    d["api_id"] for p in data.people() for d in p["departments"] if d["name"] == "Finance"
+)
+
+
+@pytest.fixture
+def demo(settings, fault_api):
+    settings.PE365_API_URL = fault_api.url
+    settings.PE365_API_USERNAME = DEMO_USERNAME
+    settings.PE365_API_KEY = DEMO_API_KEY
+
+
+def counts(response) -> dict[str, int]:
+    return {link["label"]: link["count"] for link in response.context["state_links"]}
+
+
+def test_the_big_plans_completion_is_its_peoples(admin_client, demo):
+    response = admin_client.get(PEOPLE)
+    html = " ".join(response.content.decode().split())
+    assert "<strong>59% completed</strong>: 1,781 of 3,000 people" in html
+    assert "<strong>1,033</strong> in progress · <strong>186</strong> not started" in html
+    assert counts(response) == {
+        "Everyone": 3000,
+        "Completed": 1781,
+        "In progress": 1033,
+        "Not started": 186,
+        "Still to act": 1219,
+    }
+
+
+def test_a_search_for_a_department_shows_its_people_and_the_tabs_count_them(admin_client, demo):
+    response = admin_client.get(PEOPLE, {"q": "finance", "state": "not_started"})
+    assert counts(response) == {
+        "Everyone": 156,
+        "Completed": 98,
+        "In progress": 47,
+        "Not started": 11,
+        "Still to act": 58,
+    }
+    assert response.context["table"].paginator.count == 11
+    # The same people as the department's own filter, and as its row by department.
+    by_filter = admin_client.get(PEOPLE, {"department": FINANCE, "state": "not_started"})
+    assert by_filter.context["table"].paginator.count == 11
+    finance = next(t for t in by_filter.context["department_table"].data if t.name == "Finance")
+    assert (finance.people, finance.completed, finance.in_progress, finance.not_started) == (
+        156,
+        98,
+        47,
+        11,
+    )
+    assert finance.percent_completed == 63
+
+
+def test_people_without_a_manager_are_a_group_and_a_filter_of_their_own(admin_client, demo):
+    response = admin_client.get(PEOPLE, {"manager": "none"})
+    nobody = next(t for t in response.context["manager_table"].data if t.key == "none")
+    assert nobody.name == "No manager"
+    assert response.context["table"].paginator.count == nobody.people > 0
+    assert all(row.record.manager is None for row in response.context["table"].page)
+
+
+def test_accents_and_case_are_ignored(admin_client, demo):
+    def found(query: str) -> list[str]:
+        response = admin_client.get(PEOPLE, {"q": query, "per_page": 100})
+        return [row.record.user.api_id for row in response.context["table"].page]
+
+    # Names, departments and managers alike: "muller" finds the Müllers and their reports.
+    accented = found("Jürgen Müller")
+    assert accented and found("jurgen muller") == accented == found("JURGEN MULLER")
+    assert len(found("muller")) > len(accented)
