@@ -55,7 +55,7 @@ from plans.api.results import (
     User,
 )
 from plans.exceptions import TooManyRows, UpstreamError, UpstreamUnavailable
-from plans.roster import fold
+from plans.filters import fold
 from plans.services import _round_started, _standing
 
 log = logging.getLogger(__name__)

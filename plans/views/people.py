@@ -14,8 +14,8 @@ from django.urls import reverse
 import audit
 from plans import organisation, services
 from plans.exceptions import NotFound
+from plans.filters import fold
 from plans.forms import PEOPLE_SHOWN, PeopleForm
-from plans.roster import fold
 from plans.tables import PeopleTable, PersonPlanTable
 from plans.views.common import invalid_query, view_plans_required
 
