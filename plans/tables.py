@@ -3,15 +3,18 @@ templates/tables/table.html (settings.DJANGO_TABLES2_TEMPLATE) with {% render_ta
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 from django_tables2.data import TableData, TableListData
 from django_tables2.utils import OrderBy
@@ -333,11 +336,19 @@ class PlanPeopleTable(DashboardTable):
         attrs = {"class": "table table-sm align-middle plan-people-table table-cards"}
         empty_text = "No users are assigned to this plan."
 
-    def __init__(self, *args: Any, link_base: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        link_base: str,
+        reminded: dict[str, datetime] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Its sort and page links lead to the plan page when the table is shown in it
         # (tables/table.html puts this before their query).
         self.link_base = link_base
+        # When each person was last reminded about the plan (reminders.services).
+        self.reminded = reminded or {}
 
     def render_email(self, value: str) -> SafeString:
         address = breakable_email(value)
@@ -352,8 +363,16 @@ class PlanPeopleTable(DashboardTable):
 
     def render_state(self, record: Member) -> SafeString:
         standing = record.standing
-        return format_html(
+        badge = format_html(
             '<span class="badge participation-{}">{}</span>', standing.state, standing.state_label
+        )
+        reminded = self.reminded.get(record.user.api_id)
+        if reminded is None:
+            return badge
+        return format_html(
+            '{}<br><small class="text-body-secondary reminded">Reminded {} ago</small>',
+            badge,
+            timesince(reminded, now=timezone.now(), depth=1),
         )
 
     def render_date(self, value: services.Standing) -> SafeString | str:

@@ -45,6 +45,7 @@ from plans.views.common import (
     past_the_end,
     view_plans_required,
 )
+from reminders.services import last_reminded
 
 # The side panels htmx loads one by one, so one failing leaves the other shown.
 PANELS = ("template", "progress")
@@ -145,6 +146,7 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
     table = PlanPeopleTable(
         PlanPeopleData(roster.select(people.members, **filters)),
         link_base=link_base,
+        reminded=last_reminded(plan_id=plan.api_id),
         order_by=data["sort"] or None,
         empty_text="Nobody matches these filters." if participation.total else None,
     )
