@@ -18,7 +18,7 @@ from tests.helpers import (
     PLAN_URL,
     PLANS_URL,
     expect_extras,
-    expect_plan_conversations,
+    expect_plan_people,
     load_fixture,
     make_client,
     plan_page,
@@ -157,7 +157,7 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     upstream.reset()
     upstream.get(PLAN_URL, json=load_fixture("plan_detail.json"))
     expect_extras(upstream, drafts=9)  # conversations were started meanwhile
-    expect_plan_conversations(upstream, [])  # and the participation part's
+    expect_plan_people(upstream, [])  # and the people table's
 
     page = admin_client.get(f"/plans/{PLAN_ID}/?refresh=1").content.decode()
 
@@ -174,7 +174,7 @@ def test_refreshing_a_plan_page_refreshes_its_panels_too(admin_client, upstream,
     assert f'hx-get="{participation}?refresh=1"' in page, "and participation's its own"
     response = admin_client.get(f"{participation}?refresh=1", headers={"HX-Request": "true"})
     assert "<strong>1</strong> not started" in response.content.decode()
-    assert len(upstream.calls) == 5 + 2, "the plan again and its conversations, afresh"
+    assert len(upstream.calls) == 5 + 3, "the plan again, its conversations and the users, afresh"
 
 
 def test_a_plan_is_kept_read_so_a_repeat_view_does_not_read_its_users_again(upstream, monkeypatch):
