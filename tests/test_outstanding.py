@@ -11,6 +11,7 @@ import io
 import math
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils.html import strip_tags
 
 from audit.models import AuditEntry
@@ -104,6 +105,21 @@ def test_each_row_names_the_person_plan_state_stage_and_wait(demo):
     html = response.content.decode()
     assert "carlos.kim@example.com" in html
     assert "manager-actions" in html  # where a manager's list can be e-mailed
+
+
+def test_each_managers_list_can_be_e_mailed_to_them_or_chatted_about(demo, django_user_model):
+    html = demo.get(f"/outstanding/?manager={CARLOS_KIM}").content.decode()
+    remind = f'href="/outstanding/{CARLOS_KIM}/remind/"'
+    assert remind in html and "E-mail this list to Carlos Kim" in html
+    teams = "https://teams.microsoft.com/l/chat/0/0?users=carlos.kim%40example.com"
+    assert teams in html
+
+    viewer = django_user_model.objects.create_user("viewer", password="x")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_plans"))
+    demo.force_login(viewer)
+    html = demo.get(f"/outstanding/?manager={CARLOS_KIM}").content.decode()
+    assert remind not in html, "only those who may send reminders are offered it"
+    assert teams in html
 
 
 def test_managers_sharing_a_name_are_told_apart_by_e_mail(demo):
