@@ -6,14 +6,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from plans import organisation
 from plans.api.results import Department
-from plans.tables import DashboardTable, person_url, plan_url
+from plans.tables import CountColumn, DashboardTable, PercentColumn, person_url, plan_url
 
 
 def _departments(value: Sequence[Department]) -> str:
@@ -35,18 +34,15 @@ def _group_url(kind: str, record: organisation.Completion) -> str:
     return f"{reverse('outstanding')}?{urlencode({kind: record.key})}"
 
 
-_NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
-
-
 class CompletionTable(DashboardTable):
     """Assignments of active plans by group, each row leading to its people still to act."""
 
     label = tables.Column(verbose_name="Group", empty_values=())
-    assigned = tables.Column(verbose_name="Assigned", attrs=_NUMBER)
-    completed = tables.Column(verbose_name="Completed", attrs=_NUMBER)
-    in_progress = tables.Column(verbose_name="In progress", attrs=_NUMBER)
-    not_started = tables.Column(verbose_name="Not started", attrs=_NUMBER)
-    percent_completed = tables.Column(verbose_name="% completed", attrs=_NUMBER)
+    assigned = CountColumn(verbose_name="Assigned")
+    completed = CountColumn(verbose_name="Completed")
+    in_progress = CountColumn(verbose_name="In progress")
+    not_started = CountColumn(verbose_name="Not started")
+    percent_completed = PercentColumn(verbose_name="% completed")
 
     class Meta:
         attrs = {"class": "table table-sm align-middle table-cards completion-table"}
@@ -69,21 +65,6 @@ class CompletionTable(DashboardTable):
                 '{} <span class="text-body-secondary small">{}</span>', link, record.email
             )
         return link
-
-    def render_assigned(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_completed(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_in_progress(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_not_started(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_percent_completed(self, value: int) -> str:
-        return f"{value} %"
 
 
 class DataIssueTable(DashboardTable):

@@ -395,16 +395,33 @@ def _link_to_team(record: Team, table: "TeamTable") -> str | None:
 _NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
 
 
+class CountColumn(tables.Column):
+    """A count: right-aligned, with thousands separators."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, attrs=_NUMBER, **kwargs)
+
+    def render(self, value: int) -> str:
+        return intcomma(value)
+
+
+class PercentColumn(CountColumn):
+    """A whole percentage, right-aligned."""
+
+    def render(self, value: int) -> str:
+        return f"{value}%"
+
+
 class TeamTable(DashboardTable):
     """Completion by department (ManagerTeamTable: by manager); each group links to its
     people."""
 
     name = tables.Column(verbose_name="Department", order_by=("sort_name",), linkify=_link_to_team)
-    people = tables.Column(attrs=_NUMBER)
-    completed = tables.Column(attrs=_NUMBER)
-    in_progress = tables.Column(verbose_name="In progress", attrs=_NUMBER)
-    not_started = tables.Column(verbose_name="Not started", attrs=_NUMBER)
-    percent = tables.Column(accessor="percent_completed", verbose_name="% completed", attrs=_NUMBER)
+    people = CountColumn()
+    completed = CountColumn()
+    in_progress = CountColumn(verbose_name="In progress")
+    not_started = CountColumn(verbose_name="Not started")
+    percent = PercentColumn(accessor="percent_completed", verbose_name="% completed")
 
     class Meta:
         order_by_field = "sort"
@@ -418,21 +435,6 @@ class TeamTable(DashboardTable):
         self.link_base = link_base
         self.team_url = team_url
         self.pager_label = "managers" if by == "manager" else "departments"
-
-    def render_people(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_completed(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_in_progress(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_not_started(self, value: int) -> str:
-        return intcomma(value)
-
-    def render_percent(self, value: int) -> str:
-        return f"{value}%"
 
 
 class ManagerTeamTable(TeamTable):
