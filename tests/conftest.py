@@ -144,9 +144,25 @@ def hung_smtp_server(settings):
 
 
 @pytest.fixture
-def send_queued_mail(tmp_path):
+def send_queued_mail(tmp_path, monkeypatch):
     """Runs post-office's `manage.py send_queued_mail` with a lock file of this test's own."""
+    from types import SimpleNamespace
+
+    import post_office.mail
     from django.core.management import call_command
+    from django.db import connection
+
+    def close_unless_in_the_tests_transaction() -> None:
+        if not connection.in_atomic_block:
+            connection.close()
+
+    # post-office closes the database connection for its forked workers; in a test that
+    # connection may hold the test's transaction (SQLite in memory ignores the close).
+    monkeypatch.setattr(
+        post_office.mail,
+        "db_connection",
+        SimpleNamespace(close=close_unless_in_the_tests_transaction),
+    )
 
     def run() -> None:
         call_command("send_queued_mail", lockfile=str(tmp_path / "post_office"))
