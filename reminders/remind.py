@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from plans import roster, services
 from plans.forms import OLD_STILL_TO_ACT
+from plans.tables import teams_chat_url
 from reminders import services as reminders
 from reminders.models import Batch
 from reminders.services import DigestLine, Manager, Person
@@ -253,10 +254,6 @@ def manager_lines(
     """The manager and their people still to act across active plans (None, [] when none)."""
     found = manager_lists(client=client, manager_api_id=manager_api_id).get(manager_api_id)
     return found if found else (None, [])
-
-
-def teams_chat_url(email: str) -> str:
-    return "https://teams.microsoft.com/l/chat/0/0?" + urlencode({"users": email})
 
 
 @send_page

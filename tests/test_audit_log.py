@@ -106,8 +106,8 @@ def test_an_export_that_cannot_be_recorded_is_refused_with_a_page(
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
-    assert "This could not be recorded, so it was not sent" in page
-    assert "audit log" in page and "Nothing was sent" in page
+    assert "This could not be recorded, so it was not done" in page
+    assert "audit log" in page and "Nothing was shown or sent" in page
     assert "Joanne" not in page and "Plan 001" not in page
 
 

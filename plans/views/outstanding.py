@@ -19,7 +19,7 @@ from plans import organisation, services
 from plans.exports import csv_response
 from plans.organisation_tables import CompletionTable, DataIssueTable
 from plans.outstanding_forms import DataIssuesForm, OutstandingForm
-from plans.tables import mailto_url, person_url, plan_url
+from plans.tables import mailto_url, person_url, plan_url, teams_chat_url
 from plans.views.common import HtmxHttpRequest, for_htmx, past_the_end, view_plans_required
 
 # A page of `/outstanding/` holds whole manager groups, at most this many rows together.
@@ -88,7 +88,14 @@ def outstanding(request: HttpRequest) -> HttpResponse:
         else:
             return past_the_end(request, "page", page_number, paginator.num_pages, "managers")
     on_page = page.object_list[0] if page.object_list else []
-    shown = [{"group": group, "rows": _rows(group)} for group in on_page]
+    shown = [
+        {
+            "group": group,
+            "rows": _rows(group),
+            "teams_url": teams_chat_url(group.manager.email) if group.manager else "",
+        }
+        for group in on_page
+    ]
     audit.record(
         request,
         action=audit.Action.OUTSTANDING_VIEW,
