@@ -48,16 +48,21 @@ def open_page(browser, site, signed_in, path: str, *, width: int, scheme: str = 
     assert response.status == 200
     if path == "/":
         expect(page.locator("#completion-section")).to_be_visible()
+    # Every htmx part swapped in and settled before anything reads the page.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-added')")
     return context, page
 
 
 def serious_violations(page: Page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    # Each element with what axe saw there (colours and ratio for contrast), for a rare failure.
     return [
-        f"{v['impact']}: {v['id']} at {v['nodes'][0]['target']}"
+        f"{v['impact']}: {v['id']} at {node['target']}: {node.get('failureSummary', '')}"
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
     ]
 
 
