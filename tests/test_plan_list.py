@@ -350,7 +350,10 @@ def test_htmx_gets_the_results_alone_and_a_clean_url_to_show(admin_client, upstr
 def test_the_filter_form_applies_on_change_and_keeps_its_button(admin_client, upstream):
     expect_page(upstream)
     html = admin_client.get("/plans/").content.decode()
-    assert 'hx-get="/plans/" hx-trigger="change, submit" hx-target="#plan-results"' in html
+    assert (
+        'hx-get="/plans/" hx-trigger="change, submit" hx-sync="this:replace" '
+        'hx-target="#plan-results"'
+    ) in html
     assert '<button type="submit" class="btn btn-primary">Filter</button>' in html
     assert '<div id="plan-results">' in html
 
