@@ -34,7 +34,7 @@ class Member:
     standing: Standing
     person: Person | None
     # What the search box matches, folded once (`_words`); empty: worked out when asked.
-    words: str = field(default="", compare=False)
+    words: str = field(default="", compare=False, repr=False)
 
     @property
     def departments(self) -> tuple[Department, ...]:

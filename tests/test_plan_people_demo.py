@@ -22,6 +22,11 @@ def demo(settings, fault_api):
     settings.PE365_API_KEY = DEMO_API_KEY
 
 
+def text(response) -> str:
+    """The page's text, its white space (no-break spaces too) made single spaces."""
+    return " ".join(strip_tags(response.content.decode()).split())
+
+
 def counts(response) -> dict[str, int]:
     return {link["label"]: link["count"] for link in response.context["state_links"]}
 
@@ -105,3 +110,27 @@ def test_a_person_reminded_about_the_plan_says_when_beside_their_state(admin_cli
     assert any(row.endswith("Reminded 2 days ago") for row in rows), rows
     others = admin_client.get(PEOPLE, {"state": "completed"}).content.decode()
     assert others.count("Reminded ") <= 1, "only the person reminded says so"
+
+
+def test_a_kept_people_table_is_drawn_again_for_a_reminder_sent_since_and_as_time_passes(
+    admin_client, demo, clock, settings
+):
+    from reminders.models import Batch, Kind, Reminder
+
+    settings.PE365_CACHE_TTL = 3600  # the table's HTML is kept while its data is fresh
+    person = BIG["assigned_users"][0]
+    search = {"q": person["email"].partition("@")[0]}
+    assert "Reminded " not in admin_client.get(PEOPLE, search).content.decode()
+
+    batch = Batch.objects.create(token="t", kind=Kind.REMINDER, plan_id=BIG["api_id"])
+    Reminder.objects.create(
+        batch=batch,
+        plan_id=BIG["api_id"],
+        person_id=person["api_id"],
+        person_email=person["email"] or "someone@example.com",
+        created_at=clock.datetime(),
+    )
+    clock.advance(minutes=5)
+    assert "Reminded 5 minutes ago" in text(admin_client.get(PEOPLE, search))
+    clock.advance(minutes=10)
+    assert "Reminded 15 minutes ago" in text(admin_client.get(PEOPLE, search))

@@ -433,8 +433,11 @@ def test_two_people_with_one_preferred_name_signing_in_at_once_get_two_users(sit
         if a.status_code == 302
     ]
     users = get_user_model().objects.filter(username__startswith="sam")
-    assert sorted(u.oidc_identity.subject for u in users) == signed_in
-    assert len({u.username for u in users}) == len(signed_in)
+    subjects = [u.oidc_identity.subject for u in users]
+    # A sign-in told the database is busy may have made its user first (SQLite): the next
+    # try signs in as that user. Either way, one user per person, each with a name of its own.
+    assert len(subjects) == len(set(subjects)) and set(signed_in) <= set(subjects)
+    assert len({u.username for u in users}) == len(users)
 
 
 def test_a_second_tab_that_loses_the_race_signs_in_as_the_user_the_first_made(

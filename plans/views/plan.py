@@ -35,6 +35,7 @@ from plans.tables import (
     ManagerTeamTable,
     PlanPeopleData,
     PlanPeopleTable,
+    TeamData,
     TeamTable,
     plan_url,
     status_badge,
@@ -182,7 +183,7 @@ def plan_participation(request: HtmxHttpRequest, api_id: str) -> HttpResponse:
         (roster.BY_MANAGER, ManagerTeamTable),
     ):
         team_table = table_class(
-            list(people.teams(by=by, min_size=min_size)),  # a copy: sorting reorders it
+            TeamData(list(people.teams(by=by, min_size=min_size))),  # a copy: sorting reorders it
             by=by,
             link_base=link_base,
             team_url=team_url(by),

@@ -20,7 +20,7 @@ from plans.exports import csv_response
 from plans.filters import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, PlanFilter, fold
 from plans.forms import list_query
 from plans.labels import frequency_label, status_label
-from plans.tables import PlanListData, PlanPageData, PlanTable, plan_url, rendered_key
+from plans.tables import PlanListData, PlanPageData, PlanTable, plan_url
 from plans.views.common import (
     HtmxHttpRequest,
     for_htmx,
@@ -157,8 +157,6 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "table": table,
-        "table_key": rendered_key(table, request.GET.urlencode()),
-        "table_ttl": client.cache_ttl,
         "chips": [
             (label, value, url_without(request, "plans:list", param))
             for param, label, value in filterset.active_filters()
