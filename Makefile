@@ -70,7 +70,7 @@ test-fast: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -m "not e2e and not browser and not services"
+	HYPOTHESIS_EXAMPLES=100 $(BIN)/pytest -n auto --dist worksteal -m "not e2e and not browser and not services"
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from plans import roster, services
+from plans import organisation, roster, services
 from plans.forms import OLD_STILL_TO_ACT
 from plans.tables import teams_chat_url
 from reminders import services as reminders
@@ -210,58 +210,39 @@ def _new_token(preview: reminders.Preview, kind: str, key: str) -> str:
 
 
 def manager_lists(
-    *, client: services.Client, manager_api_id: str = ""
+    org: organisation.Organisation, *, manager_api_id: str = ""
 ) -> dict[str, tuple[Manager, list[DigestLine]]]:
     """Each manager (or only `manager_api_id`) with their people still to act across active
-    plans, by manager api_id.
-
-    Reads each active plan's roster through the services (one participation read per plan,
-    the users endpoint once, all kept in the shared cache). When the organisation-wide read
-    of the /outstanding/ page lands, this should use it instead.
-    """
+    plans, by manager api_id: from the organisation's read, as `/outstanding/` shows them."""
     lists: dict[str, tuple[Manager, list[DigestLine]]] = {}
-    plans = [p for p in services.plan_list_all(client=client) if p.status == "active"]
-    for summary in plans:
-        plan = services.plan_get(client=client, api_id=summary.api_id)
-        members = roster.select(
-            roster.plan_roster(client=client, plan=plan).members,
-            state=roster.STILL_TO_ACT,
-            manager=manager_api_id,
+    for assignment in organisation.outstanding(org, manager=manager_api_id):
+        m = assignment.manager
+        if m is None:
+            continue
+        _, lines = lists.setdefault(
+            m.api_id, (Manager(api_id=m.api_id, name=m.name, email=m.email), [])
         )
-        for member in members:
-            if member.manager is None:
-                continue
-            m = member.manager
-            _, lines = lists.setdefault(
-                m.api_id, (Manager(api_id=m.api_id, name=m.name, email=m.email), [])
+        lines.append(
+            DigestLine(
+                plan_id=assignment.plan.api_id,
+                plan_name=assignment.plan.name,
+                person_name=assignment.name,
+                state=assignment.standing.state,  # type: ignore[arg-type]
+                stage=assignment.standing.stage,
+                since=assignment.standing.moved,
             )
-            lines.append(
-                DigestLine(
-                    plan_id=plan.api_id,
-                    plan_name=plan.name,
-                    person_name=member.user.name,
-                    state=member.standing.state,  # type: ignore[arg-type]
-                    stage=member.standing.stage,
-                    since=member.standing.moved,
-                )
-            )
+        )
     return lists
-
-
-def manager_lines(
-    *, client: services.Client, manager_api_id: str
-) -> tuple[Manager | None, list[DigestLine]]:
-    """The manager and their people still to act across active plans (None, [] when none)."""
-    found = manager_lists(client=client, manager_api_id=manager_api_id).get(manager_api_id)
-    return found if found else (None, [])
 
 
 @send_page
 def manager_list(request: HttpRequest, manager_api_id: str) -> HttpResponseBase:
     if request.method == "POST" and not reminders.can_send_reminders(request.user):
         raise PermissionDenied
-    client = services.client_for(request)
-    manager, lines = manager_lines(client=client, manager_api_id=manager_api_id)
+    org = organisation.organisation(services.client_for(request)).org
+    manager, lines = manager_lists(org, manager_api_id=manager_api_id).get(
+        manager_api_id, (None, [])
+    )
     ids = tuple(sorted(f"{line.plan_id} {line.person_name}" for line in lines))
     changed = None
     if request.method == "POST":

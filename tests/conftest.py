@@ -102,6 +102,35 @@ def demo_upstream(settings, fault_api):
     return fault_api
 
 
+@pytest.fixture(scope="session")
+def demo_organisation_read(fault_api):
+    """The demo organisation, read once for the whole session (a read is 242 calls)."""
+    from django.test import override_settings
+
+    from demo_api import DEMO_API_KEY, DEMO_USERNAME
+    from plans import organisation
+
+    with override_settings(
+        PE365_API_URL=fault_api.url,
+        PE365_API_USERNAME=DEMO_USERNAME,
+        PE365_API_KEY=DEMO_API_KEY,
+    ):
+        return organisation.read(organisation.background_client())
+
+
+@pytest.fixture
+def demo_organisation(demo_upstream, demo_organisation_read):
+    """The demo organisation as pages find it when a read is kept: the session's read, kept
+    as of now. Tests of the read itself (its calls, a Refresh) use `demo_upstream` alone."""
+    from dataclasses import replace
+
+    from plans import organisation
+
+    org = replace(demo_organisation_read, read_at=api_clock.now())
+    organisation.keep(organisation.background_client(), org)
+    return org
+
+
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback collecting what it receives; mail settings point at it."""

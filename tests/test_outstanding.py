@@ -43,7 +43,15 @@ ZURICH_SECOND = "580:1be0640d-33fc-4a95-a982-d13e7f375e44"
 
 
 @pytest.fixture
-def demo(demo_upstream, admin_client):
+def demo(demo_organisation, demo_upstream, admin_client):
+    """An HR admin; the organisation's read kept, so views make no upstream call."""
+    demo_upstream.reset_stats()
+    return admin_client
+
+
+@pytest.fixture
+def demo_unread(demo_upstream, admin_client):
+    """An HR admin; nothing read yet, so the first view reads the organisation."""
     demo_upstream.reset_stats()
     return admin_client
 
@@ -59,8 +67,8 @@ def groups_of(response) -> list[tuple[str | None, int]]:
     ]
 
 
-def test_it_lists_everyone_still_to_act_by_manager_most_first(demo, demo_upstream):
-    response = demo.get("/outstanding/")
+def test_it_lists_everyone_still_to_act_by_manager_most_first(demo_unread, demo_upstream):
+    response = demo_unread.get("/outstanding/")
 
     assert response.status_code == 200
     context = response.context
@@ -166,8 +174,8 @@ def test_a_department_filter_keeps_its_people(demo):
             assert department["api_id"] in {d.api_id for d in a.departments}
 
 
-def test_bad_filters_are_a_400_before_any_upstream_call(demo, demo_upstream):
-    response = demo.get("/outstanding/?state=done")
+def test_bad_filters_are_a_400_before_any_upstream_call(demo_unread, demo_upstream):
+    response = demo_unread.get("/outstanding/?state=done")
 
     assert response.status_code == 400
     assert upstream_calls(demo_upstream) == 0
@@ -235,12 +243,12 @@ def test_views_and_exports_are_recorded(demo):
     assert (export.action, export.row_count) == ("export_outstanding", NOT_STARTED)
 
 
-def test_one_read_serves_every_page_while_kept(demo, demo_upstream):
-    demo.get("/outstanding/")
-    demo.get("/completion/")
-    demo.get("/outstanding/data-issues/")
-    demo.get(f"/people/?name=Arjun+Smith&person={ARJUN_SMITH}")
-    demo.get("/people/?name=muller")
+def test_one_read_serves_every_page_while_kept(demo_unread, demo_upstream):
+    demo_unread.get("/outstanding/")
+    demo_unread.get("/completion/")
+    demo_unread.get("/outstanding/data-issues/")
+    demo_unread.get(f"/people/?name=Arjun+Smith&person={ARJUN_SMITH}")
+    demo_unread.get("/people/?name=muller")
 
     assert upstream_calls(demo_upstream) == READ_CALLS
 
@@ -307,9 +315,9 @@ def test_completion_tables_sort_by_any_column(demo):
 
 
 def test_the_overview_loads_the_completion_and_words_conversation_counts_as_such(
-    demo, demo_upstream
+    demo_unread, demo_upstream
 ):
-    html = demo.get("/").content.decode()
+    html = demo_unread.get("/").content.decode()
 
     assert 'hx-get="/completion/"' in html
     assert "of conversations completed</span>" in html
@@ -402,16 +410,18 @@ def test_a_read_still_under_way_is_a_503_saying_to_come_back(admin_client, monke
     assert "reload this page in a minute" in html
 
 
-def test_refresh_reads_the_organisation_again_and_the_next_view_shares_it(demo, demo_upstream):
-    first = demo.get("/outstanding/").context["read_at"]
+def test_refresh_reads_the_organisation_again_and_the_next_view_shares_it(
+    demo_unread, demo_upstream
+):
+    first = demo_unread.get("/outstanding/").context["read_at"]
     demo_upstream.reset_stats()
 
-    refreshed = demo.get("/outstanding/?refresh=1")
+    refreshed = demo_unread.get("/outstanding/?refresh=1")
 
     assert upstream_calls(demo_upstream) == READ_CALLS
     assert refreshed.context["read_at"] >= first
     demo_upstream.reset_stats()
-    assert demo.get("/completion/").context["read_at"] == refreshed.context["read_at"]
+    assert demo_unread.get("/completion/").context["read_at"] == refreshed.context["read_at"]
     assert upstream_calls(demo_upstream) == 0
 
 

@@ -4,7 +4,7 @@ worked out from demo_api/data.py (seed 365) and pinned here as the page must sho
 import pytest
 from django.utils.html import strip_tags
 
-from demo_api import DEMO_API_KEY, DEMO_USERNAME, data
+from demo_api import data
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +16,9 @@ FINANCE = next(
 
 
 @pytest.fixture
-def demo(settings, fault_api):
-    settings.PE365_API_URL = fault_api.url
-    settings.PE365_API_USERNAME = DEMO_USERNAME
-    settings.PE365_API_KEY = DEMO_API_KEY
+def demo(demo_upstream):
+    """The demo API, with the shared cache on: a test's views share their reads."""
+    return demo_upstream
 
 
 def text(response) -> str:

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from post_office.models import Email
 
 from audit.models import AuditEntry
+from demo_api import data
 from plans import roster, services
 from plans.api.client import Client
 from reminders.models import Reminder
@@ -18,11 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings, fault_api):
-    settings.PE365_API_URL = fault_api.url
-    settings.PE365_API_USERNAME = "demo"
-    settings.PE365_API_KEY = "demo-key"
-    return fault_api
+def demo(demo_upstream):
+    """The demo API, with the shared cache on: a test's views share their reads."""
+    return demo_upstream
 
 
 @pytest.fixture
@@ -33,15 +32,13 @@ def sender(admin_client, hr_admin):
 
 
 def a_small_plan():
+    """The first active plan of 5 to 40 people in the demo data, with its roster."""
+    chosen = next(
+        p for p in data.plans() if p["status"] == "active" and 5 <= len(p["assigned_users"]) <= 40
+    )
     client = Client.from_settings()
-    for summary in services.plan_list_all(client=client):
-        if summary.status != "active":
-            continue
-        plan = services.plan_get(client=client, api_id=summary.api_id)
-        members = roster.plan_roster(client=client, plan=plan).members
-        if 5 <= len(members) <= 40:
-            return plan, members
-    raise LookupError("no small active plan in the demo data")
+    plan = services.plan_get(client=client, api_id=chosen["api_id"])
+    return plan, roster.plan_roster(client=client, plan=plan).members
 
 
 def expected_recipients(members, **filters):
@@ -132,7 +129,9 @@ def test_a_bad_state_is_a_400(demo, sender):
     assert sender.get(f"/plans/{plan.api_id}/remind/?state=nonsense").status_code == 400
 
 
-def test_a_managers_list_is_previewed_with_a_teams_link_and_sent_once(demo, sender):
+def test_a_managers_list_is_previewed_with_a_teams_link_and_sent_once(
+    demo, demo_organisation, sender
+):
     plan, members = a_small_plan()
     manager = next(m.manager for m in members if m.manager and m.standing.state != "completed")
     url = f"/outstanding/{manager.api_id}/remind/"
@@ -170,7 +169,7 @@ def test_send_digests_queues_one_list_per_manager_and_a_dry_run_queues_nothing(d
     )
 
 
-def test_a_manager_with_nobody_to_chase_gets_no_list(demo, sender):
+def test_a_manager_with_nobody_to_chase_gets_no_list(demo, demo_organisation, sender):
     response = sender.get("/outstanding/580:no-such-manager/remind/")
 
     assert response.status_code == 200

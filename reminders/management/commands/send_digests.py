@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from plans import organisation
 from plans.api.client import Client
 from reminders import services as reminders
 from reminders.remind import manager_lists
@@ -19,9 +20,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
-        # A schedule has no page budget: the PE365 deadline is per call here.
-        client = Client.from_settings()
-        lists = manager_lists(client=client)
+        # The kept read if it is fresh, else a read of its own (a schedule has no page budget).
+        org = organisation.kept(Client.from_settings()) or organisation.read_and_keep(
+            organisation.background_client()
+        )
+        lists = manager_lists(org)
         queued = skipped = 0
         for manager, lines in sorted(lists.values(), key=lambda item: item[0].name):
             if dry_run:
