@@ -26,6 +26,20 @@ def text(response) -> str:
     return " ".join(strip_tags(response.content.decode()).split())
 
 
+def remind(person: dict, *, at) -> None:
+    """Record a reminder about the big plan sent to `person` at `at`."""
+    from reminders.models import Batch, Kind, Reminder
+
+    batch = Batch.objects.create(token=f"t-{at}", kind=Kind.REMINDER, plan_id=BIG["api_id"])
+    Reminder.objects.create(
+        batch=batch,
+        plan_id=BIG["api_id"],
+        person_id=person["api_id"],
+        person_email=person["email"] or "someone@example.com",
+        created_at=at,
+    )
+
+
 def counts(response) -> dict[str, int]:
     return {link["label"]: link["count"] for link in response.context["state_links"]}
 
@@ -87,17 +101,8 @@ def test_accents_and_case_are_ignored(admin_client, demo):
 
 
 def test_a_person_reminded_about_the_plan_says_when_beside_their_state(admin_client, demo, clock):
-    from reminders.models import Batch, Kind, Reminder
-
     person = BIG["assigned_users"][0]
-    batch = Batch.objects.create(token="t", kind=Kind.REMINDER, plan_id=BIG["api_id"])
-    Reminder.objects.create(
-        batch=batch,
-        plan_id=BIG["api_id"],
-        person_id=person["api_id"],
-        person_email=person["email"] or "someone@example.com",
-        created_at=clock.datetime(),
-    )
+    remind(person, at=clock.datetime())
     clock.advance(days=2)
 
     response = admin_client.get(PEOPLE, {"q": person["email"].partition("@")[0]})
@@ -114,21 +119,12 @@ def test_a_person_reminded_about_the_plan_says_when_beside_their_state(admin_cli
 def test_a_kept_people_table_is_drawn_again_for_a_reminder_sent_since_and_as_time_passes(
     admin_client, demo, clock, settings
 ):
-    from reminders.models import Batch, Kind, Reminder
-
     settings.PE365_CACHE_TTL = 3600  # the table's HTML is kept while its data is fresh
     person = BIG["assigned_users"][0]
     search = {"q": person["email"].partition("@")[0]}
     assert "Reminded " not in admin_client.get(PEOPLE, search).content.decode()
 
-    batch = Batch.objects.create(token="t", kind=Kind.REMINDER, plan_id=BIG["api_id"])
-    Reminder.objects.create(
-        batch=batch,
-        plan_id=BIG["api_id"],
-        person_id=person["api_id"],
-        person_email=person["email"] or "someone@example.com",
-        created_at=clock.datetime(),
-    )
+    remind(person, at=clock.datetime())
     clock.advance(minutes=5)
     assert "Reminded 5 minutes ago" in text(admin_client.get(PEOPLE, search))
     clock.advance(minutes=10)
