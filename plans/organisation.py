@@ -56,7 +56,7 @@ from plans.api.results import (
 )
 from plans.exceptions import TooManyRows, UpstreamError, UpstreamUnavailable
 from plans.filters import fold
-from plans.services import _round_started, _standing
+from plans.services import round_started, standing_of
 
 log = logging.getLogger(__name__)
 
@@ -331,10 +331,10 @@ def _assemble(
                 continue
             seen.add(user.api_id)
             mine = conversations.get((plan.api_id, user.api_id), ())
-            standing = _standing(mine)
+            standing = standing_of(mine)
             waiting_since = None
             if standing.state == IN_PROGRESS:
-                latest = max((c for c in mine if c.counts), key=_round_started)
+                latest = max((c for c in mine if c.counts), key=round_started)
                 waiting_since = latest.generated or latest.updated
             elif standing.state == NOT_STARTED:
                 waiting_since = plan_started.get(plan.api_id)

@@ -176,7 +176,7 @@ def plan_rounds(*, client: services.Client, api_id: str) -> PlanRounds:
 
     def build() -> PlanRounds:
         plan = services.plan_get(client=client, api_id=api_id)
-        own = services._own_conversations(client, plan)
+        own = services.own_conversations(client, plan)
         return group_rounds(own, plan_name=plan.name)
 
     found: PlanRounds = client.get_assembled("rounds", plan_path(api_id), {}, build)

@@ -177,11 +177,11 @@ def plan_progress(
 ) -> PlanProgress:
     """Conversations the plan generated, by status, and when the last one was completed.
 
-    Calls: those of `_own_conversations`, the read participation makes too (one value in
+    Calls: those of `own_conversations`, the read participation makes too (one value in
     the shared cache, so the plan page's two deferred parts share it). The API documents
     no ordering, so the latest completion needs every completed conversation anyway.
     """
-    own = _own_conversations(client, plan, pool=pool)
+    own = own_conversations(client, plan, pool=pool)
     finals = [conversation for conversation in own if conversation.status == "final"]
     return PlanProgress(
         draft=sum(conversation.status == "draft" for conversation in own),
@@ -235,12 +235,12 @@ def plan_extras(*, client: Client, plan: PlanDetail) -> PlanExtras:
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
-def _round_started(conversation: Conversation) -> datetime:
+def round_started(conversation: Conversation) -> datetime:
     """When the conversation's round began: generated, else last updated."""
     return conversation.generated or conversation.updated or _EARLIEST
 
 
-def _standing(conversations: Iterable[Conversation]) -> Standing:
+def standing_of(conversations: Iterable[Conversation]) -> Standing:
     """Where a person stands, from their conversations in one plan.
 
     Their latest round decides (a recurring plan generates a conversation per round);
@@ -249,7 +249,7 @@ def _standing(conversations: Iterable[Conversation]) -> Standing:
     counted = [conversation for conversation in conversations if conversation.counts]
     if not counted:
         return NO_CONVERSATION
-    latest = counted[0] if len(counted) == 1 else max(counted, key=_round_started)
+    latest = counted[0] if len(counted) == 1 else max(counted, key=round_started)
     rounds_completed = sum(conversation.status == "final" for conversation in counted)
     if latest.status == "final":
         return Standing(
@@ -285,7 +285,7 @@ def _conversations(
     )
 
 
-def _own_conversations(
+def own_conversations(
     client: Client, plan: PlanDetail, *, pool: Executor | None = None
 ) -> list[Conversation]:
     """The plan's conversations: every page of those with its name, of which only its own
@@ -304,18 +304,18 @@ def _own_conversations(
 def plan_participation(*, client: Client, plan: PlanDetail) -> Participation:
     """Every assigned user of `plan` and where they stand in it, with the totals.
 
-    Calls: those of `_own_conversations`. The standings are kept as one value
+    Calls: those of `own_conversations`. The standings are kept as one value
     (`Client.get_assembled`), so a repeat view reads them instead of working out
     thousands again.
     """
 
     def standings() -> Participation:
         by_person: dict[str, list[Conversation]] = {}
-        for conversation in _own_conversations(client, plan):
+        for conversation in own_conversations(client, plan):
             if conversation.person_api_id:
                 by_person.setdefault(conversation.person_api_id, []).append(conversation)
         participants = tuple(
-            Participant(user=user, standing=_standing(by_person.get(user.api_id, ())))
+            Participant(user=user, standing=standing_of(by_person.get(user.api_id, ())))
             for user in plan.assigned_users
         )
         states = [participant.standing.state for participant in participants]
@@ -383,13 +383,13 @@ def person_plans(*, client: Client, person: Person) -> tuple[PersonPlan, ...]:
             by_plan.setdefault(conversation.plan_api_id, []).append(conversation)
     plans = []
     for plan_api_id, conversations in by_plan.items():
-        latest = max(conversations, key=_round_started)
+        latest = max(conversations, key=round_started)
         plans.append(
             PersonPlan(
                 plan_api_id=plan_api_id,
                 plan_name=latest.plan_name,
                 template_name=latest.template_name,
-                standing=_standing(conversations),
+                standing=standing_of(conversations),
             )
         )
     return tuple(sorted(plans, key=lambda plan: (plan.plan_name.casefold(), plan.plan_api_id)))

@@ -215,13 +215,13 @@ def test_a_plan_sharing_its_name_never_mixes_in(upstream):
 def counting_standings(monkeypatch) -> list[int]:
     """A list that grows by one for every person whose standing is worked out."""
     worked_out: list[int] = []
-    standing = services._standing
+    standing = services.standing_of
 
     def counted(conversations):
         worked_out.append(1)
         return standing(conversations)
 
-    monkeypatch.setattr(services, "_standing", counted)
+    monkeypatch.setattr(services, "standing_of", counted)
     return worked_out
 
 
