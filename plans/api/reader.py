@@ -145,9 +145,7 @@ def plan_detail(data: Any, *, path: str) -> PlanDetail:
     plan = Reader(data, path=path, what="a plan")
     return PlanDetail(
         **_plan_fields(plan),
-        assigned_users=tuple(
-            _user(plan.child(item, "an assigned user")) for item in plan.items("assigned_users")
-        ),
+        assigned_users=tuple(_assigned_user(item, plan) for item in plan.items("assigned_users")),
         assigned_departments=tuple(
             _department(plan.child(item, "an assigned department"))
             for item in plan.items("assigned_departments")
@@ -157,6 +155,22 @@ def plan_detail(data: Any, *, path: str) -> PlanDetail:
 
 def _user(user: Reader) -> User:
     return User(api_id=user.text("api_id"), name=user.text("name"), email=user.text("email"))
+
+
+def _assigned_user(item: Any, plan: Reader) -> User:
+    """`_user`, first tried without a Reader: a plan's thousands of users are read before
+    any of its pages (3,000 take 12 ms with a Reader each, 5.5 ms so; the cold plan page
+    missed 1.5 × one call in some runs without it)."""
+    if isinstance(item, dict):
+        api_id, name, email = item.get("api_id"), item.get("name"), item.get("email")
+        if (
+            isinstance(api_id, str)
+            and isinstance(name, str)
+            and isinstance(email, str)
+            and not _UNSAFE_TEXT.search(api_id + name + email)
+        ):
+            return User(api_id, name, email)
+    return _user(plan.child(item, "an assigned user"))  # nulls, or says what is wrong
 
 
 def _department(department: Reader) -> Department:
