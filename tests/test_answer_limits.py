@@ -161,6 +161,28 @@ def test_a_surrogate_pair_in_upstream_text_stays_the_character_it_encodes(upstre
     assert plan.name == "Plan \U0001f600"
 
 
+def test_a_plans_assigned_users_read_as_other_text_does():
+    users = [
+        {"api_id": "582:a", "name": "Ana", "email": "ana@example.com", "extra": 1},
+        {"api_id": "582:b", "name": None},  # nulls and missing keys are empty
+        {"api_id": "582:c", "name": "Bo\ud800", "email": "bo\x00@example.com"},
+    ]
+    plan = reader.plan_detail({"api_id": "580:p", "assigned_users": users}, path="/p/")
+
+    assert [(u.api_id, u.name, u.email) for u in plan.assigned_users] == [
+        ("582:a", "Ana", "ana@example.com"),
+        ("582:b", "", ""),
+        ("582:c", "Bo\ufffd", "bo\ufffd@example.com"),
+    ]
+    for wrong, said in (
+        ([{"api_id": "582:d", "name": 7}], "int in 'name' where text belongs"),
+        (["582:e"], "str where an assigned user belongs"),
+    ):
+        with pytest.raises(MalformedResponse) as raised:
+            reader.plan_detail({"api_id": "580:p", "assigned_users": wrong}, path="/p/")
+        assert said in raised.value.detail
+
+
 # --- Numbers and dates ----------------------------------------------------------------------
 
 
