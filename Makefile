@@ -70,7 +70,7 @@ test-fast: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	HYPOTHESIS_EXAMPLES=100 $(BIN)/pytest -n auto --dist worksteal -m "not e2e and not browser and not services"
+	HYPOTHESIS_EXAMPLES=50 $(BIN)/pytest -n auto --dist worksteal --ignore=tests/browser -m "not e2e and not browser and not services"
 
 lint: install-dev
 	$(BIN)/ruff check .
