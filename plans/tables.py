@@ -365,16 +365,16 @@ class PlanPeopleTable(DashboardTable):
         # When each person was last reminded about the plan (reminders.services).
         self.reminded = reminded or {}
 
+    def reminded_ago(self, api_id: str) -> str | None:
+        """How long ago the person was last reminded ("3 days"), None if never."""
+        reminded = self.reminded.get(api_id)
+        return None if reminded is None else timesince(reminded, now=timezone.now(), depth=1)
+
     def drawn_from(self) -> tuple[Any, ...]:
         # "Reminded 3 days ago" changes with the reminders sent and with time.
         page = getattr(self, "page", None)
         shown = [row.record.user.api_id for row in page.object_list] if page else []
-        reminded = [self.reminded.get(api_id) for api_id in shown]
-        now = timezone.now()
-        return (
-            *super().drawn_from(),
-            [when and timesince(when, now=now, depth=1) for when in reminded],
-        )
+        return (*super().drawn_from(), [self.reminded_ago(api_id) for api_id in shown])
 
     def render_email(self, value: str) -> SafeString:
         address = breakable_email(value)
@@ -392,13 +392,11 @@ class PlanPeopleTable(DashboardTable):
         badge = format_html(
             '<span class="badge participation-{}">{}</span>', standing.state, standing.state_label
         )
-        reminded = self.reminded.get(record.user.api_id)
-        if reminded is None:
+        ago = self.reminded_ago(record.user.api_id)
+        if ago is None:
             return badge
         return format_html(
-            '{}<br><small class="text-body-secondary reminded">Reminded {} ago</small>',
-            badge,
-            timesince(reminded, now=timezone.now(), depth=1),
+            '{}<br><small class="text-body-secondary reminded">Reminded {} ago</small>', badge, ago
         )
 
     def render_date(self, value: services.Standing) -> SafeString | str:

@@ -215,23 +215,23 @@ def manager_lists(
     """Each manager (or only `manager_api_id`) with their people still to act across active
     plans, by manager api_id: from the organisation's read, as `/outstanding/` shows them."""
     lists: dict[str, tuple[Manager, list[DigestLine]]] = {}
-    for assignment in organisation.outstanding(org, manager=manager_api_id):
-        m = assignment.manager
+    chosen = organisation.outstanding(org, manager=manager_api_id)
+    for group in organisation.by_manager(chosen):
+        m = group.manager
         if m is None:
-            continue
-        _, lines = lists.setdefault(
-            m.api_id, (Manager(api_id=m.api_id, name=m.name, email=m.email), [])
-        )
-        lines.append(
+            continue  # nobody to send their list to
+        lines = [
             DigestLine(
-                plan_id=assignment.plan.api_id,
-                plan_name=assignment.plan.name,
-                person_name=assignment.name,
-                state=assignment.standing.state,  # type: ignore[arg-type]
-                stage=assignment.standing.stage,
-                since=assignment.standing.moved,
+                plan_id=a.plan.api_id,
+                plan_name=a.plan.name,
+                person_name=a.name,
+                state=a.standing.state,  # type: ignore[arg-type]
+                stage=a.standing.stage,
+                since=a.standing.moved,
             )
-        )
+            for a in group.assignments
+        ]
+        lists[m.api_id] = (Manager(api_id=m.api_id, name=m.name, email=m.email), lines)
     return lists
 
 
