@@ -12,7 +12,14 @@ from django.utils.safestring import SafeString
 
 from plans import organisation
 from plans.api.results import Department
-from plans.tables import CountColumn, DashboardTable, PercentColumn, person_url, plan_url
+from plans.tables import (
+    CountColumn,
+    DashboardTable,
+    PercentColumn,
+    breakable_email,
+    person_url,
+    plan_url,
+)
 
 
 def _departments(value: Sequence[Department]) -> str:
@@ -87,8 +94,8 @@ class DataIssueTable(DashboardTable):
     def render_name(self, value: str) -> str:
         return value or "—"
 
-    def render_email(self, value: str) -> str:
-        return value or "—"
+    def render_email(self, value: str) -> SafeString | str:
+        return breakable_email(value) if value else "—"
 
     def render_issues(self, value: list[str]) -> SafeString:
         return format_html_join(

@@ -228,6 +228,9 @@ class PeopleTable(DashboardTable):
             cell = format_html('{} <span class="badge text-bg-light">inactive</span>', cell)
         return cell
 
+    def render_email(self, value: str) -> SafeString:
+        return breakable_email(value)
+
     def render_departments(self, value: Sequence[services.Department]) -> str:
         return _department_names(value)
 

@@ -228,7 +228,7 @@ def test_people_found_link_to_their_plans_and_say_who_has_left():
         [
             '<a href="/people/?name=Mia+%3CPark%3E&amp;person=582%3A1">Mia &lt;Park&gt;</a>'
             ' <span class="badge text-bg-light">inactive</span>',
-            "mia@example.com",
+            "mia@<wbr>example.<wbr>com",  # wraps after its @ and dots only
             "R&amp;D",
             "—",
         ],

@@ -19,7 +19,7 @@ from plans import organisation, services
 from plans.exports import csv_response
 from plans.organisation_tables import CompletionTable, DataIssueTable
 from plans.outstanding_forms import DataIssuesForm, OutstandingForm
-from plans.tables import mailto_url, person_url, plan_url, teams_chat_url
+from plans.tables import breakable_email, mailto_url, person_url, plan_url, teams_chat_url
 from plans.views.common import HtmxHttpRequest, for_htmx, past_the_end, view_plans_required
 
 # A page of `/outstanding/` holds whole manager groups, at most this many rows together:
@@ -61,6 +61,7 @@ def _rows(group: organisation.ManagerGroup) -> list[dict[str, Any]]:
                 "a": a,
                 "person_url": person_url(a.name, a.user.api_id) if a.user.api_id else None,
                 "mailto": mailto_url(a.email),
+                "email": breakable_email(a.email),
                 "departments": ", ".join(d.name for d in a.departments) or "—",
                 "plan_url": f"{plan}?{urlencode({'q': a.name})}" if plan and a.name else plan,
             }

@@ -149,3 +149,13 @@ def test_the_plan_pages_tables_are_cards_that_fit_with_no_word_broken(phone, que
         assert display == "block", f"{table}: a card per row"
     assert phone.evaluate(WIDER_THAN_THE_SCREEN) == []
     assert phone.evaluate(BROKEN_WORDS) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/outstanding/", "/outstanding/data-issues/", "/completion/", "/people/?name=muller"]
+)
+def test_the_organisation_pages_tables_break_no_word(phone, path):
+    phone.goto(path)
+    expect(phone.locator("[aria-busy]")).to_have_count(0)
+    expect(phone.locator("main td").first).to_be_visible()
+    assert phone.evaluate(BROKEN_WORDS) == []
