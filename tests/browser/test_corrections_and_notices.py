@@ -65,24 +65,32 @@ def test_a_value_reads_the_same_on_every_page(page):
 
 
 def test_refresh_shows_the_page_at_once_and_the_panels_follow_fresh(page):
-    panel_urls: list[str] = []
+    # Each panel request, with the page that asked for it (htmx's HX-Current-URL).
+    panel_requests: list[tuple[str, str]] = []
 
     def slow_panels(route: Route) -> None:
-        panel_urls.append(route.request.url)
+        request = route.request
+        panel_requests.append((request.headers.get("hx-current-url", ""), request.url))
         time.sleep(1.5)
         route.continue_()
+
+    def refreshed(panel: str):
+        return lambda response: response.url.endswith(f"/panels/{panel}/?refresh=1")
 
     page.route("**/panels/**", slow_panels)
     page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
     expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
 
-    page.get_by_role("link", name="Refresh").click()
-    expect(page).to_have_url(re.compile(r"\?refresh=1$"))
-    # The page is there while its panels are still on their way.
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.get_by_text("Counting the conversations…")).to_be_visible()
+    with page.expect_response(refreshed("progress")), page.expect_response(refreshed("template")):
+        page.get_by_role("link", name="Refresh").click()
+        expect(page).to_have_url(re.compile(r"\?refresh=1$"))
+        # The page is there while its panels are still on their way.
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.get_by_text("Counting the conversations…")).to_be_visible()
     expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
-    assert sorted(url.rsplit("/panels/", 1)[1] for url in panel_urls[-2:]) == [
+    # The refreshed page asked for exactly its two panels, both fresh.
+    asked = [url for by, url in panel_requests if by.endswith("?refresh=1")]
+    assert sorted(url.rsplit("/panels/", 1)[1] for url in asked) == [
         "progress/?refresh=1",
         "template/?refresh=1",
     ]
