@@ -334,7 +334,14 @@ class PlanPeopleTable(DashboardTable):
     `link_base` (the plan page, or the people's page of their own without JavaScript).
     """
 
-    name = tables.Column(accessor="user__name", default="—", linkify=_link_to_person)
+    # The person's page is not a view of this table: the browser follows it, not htmx
+    # (the plan page's people section follows its own links in place, with hx-boost).
+    name = tables.Column(
+        accessor="user__name",
+        default="—",
+        linkify=_link_to_person,
+        attrs={"a": {"hx-boost": "false"}},
+    )
     email = tables.Column(accessor="user__email", verbose_name="E-mail", default="—")
     departments = tables.Column(verbose_name="Department", empty_values=())
     manager = tables.Column(empty_values=())

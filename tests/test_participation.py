@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import DatabaseError
+from django.urls import reverse
 from responses import matchers
 
 import audit
@@ -504,7 +505,10 @@ def test_names_link_to_the_persons_page(admin_client, upstream):
 
     html = html_of(admin_client.get(PARTICIPATION))
 
-    assert '<a href="/people/?name=J%C3%BCrgen+M%C3%BCller&amp;person=582%3A7">' in html
+    assert (
+        '<a hx-boost="false" href="/people/?name=J%C3%BCrgen+M%C3%BCller&amp;person=582%3A7">'
+        in html
+    )
 
 
 def test_a_conversations_failure_without_javascript_is_the_error_page_with_its_status(
@@ -530,6 +534,64 @@ def test_htmx_gets_the_section_alone(admin_client, upstream):
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="participation"')
     assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_section_follows_its_own_links_in_place(admin_client, upstream):
+    """htmx follows the section's links and search (hx-boost) and swaps the answer in its
+    place; the links to other pages (a person, the export, reminders) it leaves alone."""
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
+
+    html = admin_client.get(PARTICIPATION, headers={"HX-Request": "true"}).content.decode()
+
+    assert (
+        '<section id="participation" class="mb-4" aria-labelledby="participation-heading" '
+        'hx-boost="true" hx-target="this" hx-swap="outerHTML">'
+    ) in html
+    detail = reverse("plans:detail", kwargs={"api_id": PLAN_ID})
+    assert f'<a class="nav-link" href="{detail}?state=not_started">Not started' in html
+    assert '<a hx-boost="false" href="/people/?name=Ana+Alves' in html
+    assert 'download hx-boost="false">Export people (CSV)' in html
+
+
+def test_the_plan_page_answers_a_request_aimed_at_its_people_with_them_alone(
+    admin_client, upstream
+):
+    """A followed link of the people section asks the plan page's URL (the one to bookmark)
+    with htmx aimed at the section: the answer is the section, filtered as the URL says."""
+    plan, conversations = four_people()
+    upstream.get(PLAN_URL, json=plan)
+    expect_plan_people(upstream, conversations, FOUR_PEOPLE)
+
+    response = admin_client.get(
+        f"/plans/{PLAN_ID}/",
+        {"state": "not_started"},
+        headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "participation"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="participation"')
+    assert "<html" not in html
+    assert [row.record.user.name for row in response.context["table"].page.object_list] == [
+        "Cleo Chen"
+    ]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_plan_page_is_drawn_whole_for_htmx_aimed_elsewhere(admin_client, upstream):
+    """Only a request aimed at the people section is answered with it: any other (a page
+    htmx restores from history, say) gets the plan page, which costs its one call."""
+    upstream.get(PLAN_URL, json=plan_with(assignee(1)))
+
+    response = admin_client.get(
+        f"/plans/{PLAN_ID}/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+
+    assert "<html" in response.content.decode()
+    assert len(upstream.calls) == 1
     assert "HX-Request" in response["Vary"]
 
 

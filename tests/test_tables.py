@@ -131,7 +131,7 @@ def test_a_person_shows_their_departments_manager_state_and_rounds():
         "3",
     ]
     assert ben[2:4] == ["—", "—"]
-    assert ada[0] == '<a href="/people/?name=Ada&amp;person=582%3A1">Ada</a>'
+    assert ada[0] == '<a hx-boost="false" href="/people/?name=Ada&amp;person=582%3A1">Ada</a>'
 
 
 def test_every_people_column_sorts_and_says_so():

@@ -66,10 +66,17 @@ DEPARTMENTS_SHOWN = 8
 
 
 @view_plans_required
-def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
+def plan_detail(request: HtmxHttpRequest, api_id: str) -> HttpResponseBase:
     """The plan (one upstream call); its people and completion by team load into it with
     htmx from plans:participation, given this page's query (the people table's filters,
-    sort and page), so the page's URL holds the whole view."""
+    sort and page), so the page's URL holds the whole view.
+
+    The people section's links and search lead here too (the URL to bookmark), and htmx
+    follows them in place (hx-boost): such a request, aimed at that section, is answered
+    with the section alone, so the page is not drawn again nor scrolled back to its top.
+    """
+    if request.htmx and request.htmx.target == "participation":
+        return plan_participation(request, api_id)
     form = DetailForm(request.GET)
     if not form.is_valid():
         return render(request, "400.html", {"form": form}, status=400)
@@ -92,7 +99,7 @@ def plan_detail(request: HttpRequest, api_id: str) -> HttpResponse:
         "departments_shown": plan.assigned_departments[:DEPARTMENTS_SHOWN],
         "departments_more": plan.assigned_departments[DEPARTMENTS_SHOWN:],
     }
-    return render(request, "plans/plan_detail.html", context)
+    return for_htmx(request, render(request, "plans/plan_detail.html", context))
 
 
 @view_plans_required

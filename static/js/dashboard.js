@@ -37,6 +37,17 @@ document.addEventListener("htmx:load", function (event) {
   }
 });
 
+// The plan page's people section follows its own links and search in place (hx-boost):
+// focus goes to its heading, where the new view starts, instead of being lost with the
+// link that was followed.
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (!event.detail.boosted) return;
+  const heading = document.getElementById("people-heading");
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus({ preventScroll: true });
+});
+
 // A session that ended meanwhile answers with the login page: go there instead of
 // swapping it into a part of this page.
 document.addEventListener("htmx:beforeSwap", function (event) {

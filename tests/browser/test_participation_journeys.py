@@ -63,6 +63,40 @@ def test_it_opens_the_big_plan_filters_to_not_started_and_exports_them(page):
     assert {row[2] for row in rows[1:]} <= assigned
 
 
+def test_the_people_section_pages_and_filters_in_place(page):
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+    section = participation(page)
+    showing = section.locator("#participation-showing")
+    expect(showing).to_contain_text("Showing 1–25 of 3,000")
+    page.evaluate("() => { window.notReloaded = true; }")
+
+    pages = section.get_by_role("navigation", name="Pages of people")
+    pages.get_by_role("link", name="Next").click()
+
+    # The section alone is drawn again: the page stays, its URL names the view.
+    expect(page).to_have_url(re.compile(r"/plans/[^/]+/\?page=2$"))
+    expect(showing).to_contain_text("Showing 26–50 of 3,000")
+    expect(page.locator("#people-heading")).to_be_focused()
+    assert page.evaluate("() => window.notReloaded") is True
+
+    section.get_by_role("navigation", name="Filter people by state").get_by_role(
+        "link", name=re.compile(r"^Not started")
+    ).click()
+    expect(page).to_have_url(re.compile(r"/plans/[^/]+/\?state=not_started$"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Not started"), level=3)).to_be_visible()
+    assert page.evaluate("() => window.notReloaded") is True
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/plans/[^/]+/\?page=2$"))
+    expect(showing).to_contain_text("Showing 26–50 of 3,000")
+
+    # A person's page is another page: the browser opens it.
+    section.locator(".plan-people-table tbody td a").first.click()
+    expect(page).to_have_url(re.compile(r"/people/\?name="))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.evaluate("() => window.notReloaded") is None
+
+
 def test_it_finds_a_person_and_opens_one_of_their_plans(page):
     page.goto("/plans/")
     page.get_by_role("banner").get_by_role("link", name="People", exact=True).click()
