@@ -792,6 +792,17 @@ def test_it_filters_by_department_manager_and_state_and_says_what_it_shows(
     assert f'<h3 class="h5 mb-2" id="people-heading">{heading} <span' in html_of(response)
 
 
+@pytest.mark.parametrize("query", [{"state": "completed"}, {"q": "ana"}, {"manager": "582:900"}])
+def test_filtered_it_says_completion_by_team_counts_the_whole_plan(admin_client, upstream, query):
+    serve_four(upstream)
+    whole_plan = "counts all 4 of the plan's people, whatever the search and filters above."
+
+    assert whole_plan in html_of(admin_client.get(PARTICIPATION, query))
+    upstream.reset()
+    serve_four(upstream)
+    assert "whatever the search and filters" not in html_of(admin_client.get(PARTICIPATION))
+
+
 def test_a_search_matches_departments_and_managers_ignoring_case_and_accents(
     admin_client, upstream
 ):

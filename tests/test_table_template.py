@@ -40,7 +40,9 @@ def test_it_is_the_template_of_every_table_and_extends_django_tables2s_bootstrap
     for table in every:
         assert table._meta.template_name == "tables/table.html"
     source = Path(settings.BASE_DIR, "templates/tables/table.html").read_text()
-    assert source.startswith('{% extends "django_tables2/bootstrap5.html" %}')
+    # Its responsive variant: a table wider than a tablet's page scrolls in its own box.
+    assert source.startswith('{% extends "django_tables2/bootstrap5-responsive.html" %}')
+    assert '<div class="table-container table-responsive">' in render(SortableTable(ROWS[:1]))
 
 
 def test_each_cell_carries_its_columns_header_for_the_phone_cards():

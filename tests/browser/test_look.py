@@ -139,3 +139,46 @@ def test_at_1280_the_plan_pages_people_table_uses_the_full_width(page):
             .map(a => new Set([...a.getClientRects()].map(box => Math.round(box.top))).size)"""
     )
     assert set(lines) == {1}
+
+
+def test_at_1280_completion_by_team_fits_its_column(page):
+    page.goto(f"/plans/{COMPANY_WIDE['api_id']}/")
+    expect(page.locator("table.team-table")).to_have_count(2)
+    # Each team table within its own column: none runs under the other or off the page.
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('#completion-by-team > section')].map(s => {
+            const table = s.querySelector('table').getBoundingClientRect();
+            const column = s.getBoundingClientRect();
+            return [table.left, table.right, column.left, column.right];
+        })"""
+    )
+    for table_left, table_right, column_left, column_right in boxes:
+        assert column_left - 1 <= table_left and table_right <= column_right + 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+
+
+TABLE_PAGES = [
+    f"/plans/{COMPANY_WIDE['api_id']}/",
+    "/plans/",
+    "/outstanding/",
+    "/completion/",
+    "/people/?name=Amara",
+    f"/plans/{COMPANY_WIDE['api_id']}/rounds/",
+]
+
+
+@pytest.mark.parametrize("width", [768, 1024])
+def test_on_tablets_a_wide_table_scrolls_in_its_box_not_the_page(browser, site, signed_in, width):
+    context = new_context(
+        browser, site, storage_state=signed_in, viewport={"width": width, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        for path in TABLE_PAGES:
+            page.goto(path)
+            expect(page.locator("table").first).to_be_visible()
+            expect(page.locator("[aria-busy]")).to_have_count(0)
+            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert scroll_width <= width, f"{path} is {scroll_width} px wide"
+    finally:
+        context.close()
