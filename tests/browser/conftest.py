@@ -48,8 +48,14 @@ def api():
 
 @pytest.fixture(scope="package")
 def site(api) -> Iterator[str]:
-    """Base URL of the dashboard, serving the demo API's 150 plans."""
-    with dashboard(dashboard_env(api.url)) as url:
+    """Base URL of the dashboard, serving the demo API's 150 plans.
+
+    Nothing is cached (PE365_CACHE_TTL 0), so each organisation page reads the whole demo
+    organisation (242 calls) within its own budget: a generous one keeps a busy CI machine
+    from answering "reading the organisation, reload in a minute", which no test here is
+    about (tests/test_organisation_read.py is).
+    """
+    with dashboard(dashboard_env(api.url, PE365_TIMEOUT="30")) as url:
         yield url
 
 
